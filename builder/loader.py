@@ -1,0 +1,314 @@
+"""Read `stories/` and `campaigns/` into the content model, collecting every problem.
+
+Reading happens in two passes, as Pelican does: every file is read into models first, then
+references between them (ambassadors, campaigns, translations) and uniqueness are checked,
+so that a problem in one file never hides a problem in another.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from babel import Locale, UnknownLocaleError
+
+from .fields import Fields, nearest
+from .models import Ambassador, Campaign, Consent, Content, Display, Image, Person, Problem, Scope, Story
+from .settings import Settings
+from .source import LineMap, SourceError, read_source
+
+SLUG = re.compile(r"^[a-z0-9-]+$")
+CAMPAIGN_DIR = re.compile(r"^(\d{4})-[a-z0-9-]+$")
+LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
+COUNTRIES = frozenset(
+    code for code in Locale("en").territories if len(code) == 2 and code.isalpha()
+) - _NOT_COUNTRIES
+
+STORY_KEYS = (
+    "id", "title", "date", "summary", "storytellers", "by", "campaign", "tags", "origin", "place",
+    "lang", "translation_of", "image", "image_alt", "content_warning", "draft", "consent",
+)  # fmt: skip
+CAMPAIGN_KEYS = (
+    "year", "title", "hashtag", "theme", "date", "partners", "summary", "image", "image_alt",
+    "returning_ambassadors",
+)  # fmt: skip
+AMBASSADOR_KEYS = (
+    "name", "display", "minor", "guardian_consent_ref", "origin", "lives_in", "arrived", "role",
+    "photo", "photo_alt", "consent",
+)  # fmt: skip
+PERSON_KEYS = ("name", "display", "minor", "guardian_consent_ref")
+CONSENT_KEYS = ("ref", "given", "scope", "expires", "withdrawn")
+
+
+@dataclass(frozen=True)
+class _Ref:
+    """A reference to check once everything is read."""
+
+    kind: str
+    value: str
+    path: str
+    line: int
+
+
+class _Reader:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.problems: list[Problem] = []
+        self.refs: list[_Ref] = []
+        self.id_lines: dict[str, int] = {}
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.settings.root).as_posix()
+
+    def open(self, path: Path) -> tuple[Fields, str] | None:
+        try:
+            source = read_source(path)
+        except SourceError as exc:
+            self.problems.append(Problem(self.rel(path), exc.line, exc.message))
+            return None
+        return Fields(source.meta, self.rel(path), self.problems), source.body
+
+    def refer(self, fields: Fields, key: str, kind: str, values: Iterable[str]) -> None:
+        self.refs.extend(_Ref(kind, value, fields.path, fields.line(key)) for value in values)
+
+    # -- shared blocks ---------------------------------------------------------------------------
+
+    def consent(self, fields: Fields) -> Consent | None:
+        block = fields.mapping("consent", required=True)
+        if block is None:
+            return None
+        sub = Fields(block, fields.path, self.problems)
+        ref, given = sub.text("ref", required=True), sub.day("given", required=True)
+        scope = set()
+        for item in sub.texts("scope", required=True):
+            if item in set(Scope):
+                scope.add(Scope(item))
+            else:
+                sub.problem("scope", f"unknown consent scope {item!r}: use web, feeds or social",
+                            nearest(item, [s.value for s in Scope]))  # fmt: skip
+        expires = sub.instant("expires", self.settings.zone)
+        withdrawn = sub.flag("withdrawn")
+        sub.unknown_keys(CONSENT_KEYS)
+        if ref is None or given is None:
+            return None
+        return Consent(ref, given, frozenset(scope), expires, withdrawn)
+
+    def person(self, fields: Fields, name_key: str = "name") -> Person | None:
+        name = fields.text(name_key, required=True)
+        display = Display(fields.choice("display", [d.value for d in Display], Display.FULL.value))
+        minor = fields.flag("minor")
+        guardian = fields.text("guardian_consent_ref")
+        if minor and (guardian is None or display is not Display.PSEUDONYM):
+            fields.problem("minor", "a minor needs `guardian_consent_ref` and `display: pseudonym`",
+                           "children are never named or pictured")  # fmt: skip
+        if name is None:
+            return None
+        return Person(name, display, minor, guardian)
+
+    def image(self, fields: Fields, owner: Path, key: str, alt_key: str) -> Image | None:
+        ref = fields.text(key)
+        alt = fields.text(alt_key)
+        if ref is None:
+            if fields.has(alt_key):
+                fields.problem(alt_key, f"`{alt_key}` is set but there is no `{key}`")
+            return None
+        if alt is None:
+            fields.problem(key, f"`{key}` needs `{alt_key}`: describe the picture for people who cannot see it")
+        file = (owner.parent / ref).resolve()
+        if not file.is_relative_to(self.settings.root) or not file.is_file():
+            fields.problem(key, f"image file not found: {ref}", f"paths are relative to {owner.name}")
+            return None
+        return Image(file.relative_to(self.settings.root).as_posix(), alt or "")
+
+    def countries(self, fields: Fields, key: str, codes: Iterable[str]) -> tuple[str, ...]:
+        good = []
+        for code in codes:
+            if code.upper() in COUNTRIES:
+                good.append(code.upper())
+            else:
+                fields.problem(key, f"unknown country code {code!r}: use ISO 3166-1 alpha-2, e.g. SY, GB",
+                               nearest(code.upper(), COUNTRIES))  # fmt: skip
+        return tuple(good)
+
+    # -- the three kinds of content ------------------------------------------------------------------
+
+    def story(self, path: Path) -> Story | None:
+        opened = self.open(path)
+        if opened is None:
+            return None
+        fields, body = opened
+        slug, year_dir = path.stem, path.parent.name
+        if not SLUG.match(slug):
+            fields.problem(None, f"bad file name {path.name!r}: use lowercase letters, digits and '-' only",
+                           "e.g. " + re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") + ".md")  # fmt: skip
+        if not (year_dir.isdigit() and len(year_dir) == 4 and path.parent.parent == self.settings.stories_dir):
+            fields.problem(None, "stories live in stories/<year>/<slug>.md")
+        story_id = fields.text("id", required=True)
+        self.id_lines[fields.path] = fields.line("id")
+        title = fields.text("title", required=True)
+        when = fields.instant("date", self.settings.zone, required=True)
+        summary = fields.text("summary", required=True)
+        storytellers = fields.texts("storytellers")
+        self.refer(fields, "storytellers", "ambassador", storytellers)
+        by = self.bylines(fields)
+        if not storytellers and not by:
+            fields.problem(None, "a story needs `storytellers` (ambassador ids) or `by` (bylines)")
+        campaign = fields.text("campaign")
+        if campaign:
+            self.refer(fields, "campaign", "campaign", [campaign])
+        tags = fields.texts("tags")
+        for tag in tags:
+            if tag not in self.settings.tags:
+                fields.problem("tags", f"unknown tag {tag!r}", nearest(tag, self.settings.tags)
+                               or "allowed tags are listed under plugins: stories: tags in mkdocs.yml")  # fmt: skip
+        origin = self.countries(fields, "origin", fields.texts("origin"))
+        place = fields.place("place")
+        lang = fields.text("lang") or "en"
+        if not _valid_lang(lang):
+            fields.problem("lang", f"unknown language tag {lang!r}: use BCP 47, e.g. en, ar, fr-CA")
+            lang = "en"
+        translation_of = fields.text("translation_of")
+        if translation_of:
+            self.refer(fields, "translation_of", "story", [translation_of])
+        image = self.image(fields, path, "image", "image_alt")
+        warning = fields.text("content_warning")
+        draft = fields.flag("draft")
+        consent = self.consent(fields)
+        fields.unknown_keys(STORY_KEYS)
+        if None in (story_id, title, when, summary, consent):
+            return None
+        return Story(
+            id=story_id, path=fields.path, slug=slug, year=int(year_dir) if year_dir.isdigit() else 0,
+            title=title, date=when, summary=summary, consent=consent, body=body,
+            storytellers=storytellers, by=by, campaign=campaign, tags=tuple(dict.fromkeys(tags)),
+            origin=origin, place=place, lang=lang, translation_of=translation_of, image=image,
+            content_warning=warning, draft=draft,
+        )  # fmt: skip
+
+    def bylines(self, fields: Fields) -> tuple[Person, ...]:
+        value = fields.meta.get("by")
+        fields.seen.add("by")
+        if value is None:
+            return ()
+        items = value if isinstance(value, list) else [value]
+        people = []
+        for item in items:
+            if isinstance(item, str) and item.strip():
+                people.append(Person(item.strip()))
+            elif isinstance(item, LineMap):
+                sub = Fields(item, fields.path, self.problems)
+                person = self.person(sub)
+                sub.unknown_keys(PERSON_KEYS)
+                if person:
+                    people.append(person)
+            else:
+                fields.problem("by", "`by` must list names, or blocks with `name:` and `display:`")
+        return tuple(people)
+
+    def campaign(self, path: Path) -> Campaign | None:
+        opened = self.open(path)
+        if opened is None:
+            return None
+        fields, body = opened
+        folder = path.parent.name
+        match = CAMPAIGN_DIR.match(folder)
+        if not match:
+            fields.problem(None, f"bad campaign folder {folder!r}: use <year>-<slug>, e.g. 2021-it-takes-a-community")
+        year = fields.integer("year", required=True)
+        if year is not None and match and int(match.group(1)) != year:
+            fields.problem("year", f"`year` is {year} but the folder says {match.group(1)}")
+        title = fields.text("title", required=True)
+        hashtag = fields.text("hashtag", required=True)
+        if hashtag and not re.fullmatch(r"#\w+", hashtag):
+            fields.problem("hashtag", f"`hashtag` must look like #WeTogether, not {hashtag!r}")
+        theme = fields.text("theme", required=True)
+        day = fields.day("date", required=True)
+        partners = fields.texts("partners")
+        summary = fields.text("summary", required=True)
+        image = self.image(fields, path, "image", "image_alt")
+        returning = fields.texts("returning_ambassadors")
+        self.refer(fields, "returning_ambassadors", "ambassador", returning)
+        fields.unknown_keys(CAMPAIGN_KEYS)
+        if None in (year, title, hashtag, theme, day, summary):
+            return None
+        return Campaign(folder, fields.path, year, title, hashtag, theme, day, partners, summary, body,
+                        image, returning)  # fmt: skip
+
+    def ambassador(self, path: Path) -> Ambassador | None:
+        opened = self.open(path)
+        if opened is None:
+            return None
+        fields, body = opened
+        if not SLUG.match(path.stem):
+            fields.problem(None, f"bad file name {path.name!r}: use lowercase letters, digits and '-' only")
+        person = self.person(fields)
+        code = fields.text("origin", required=True)
+        origin = self.countries(fields, "origin", [code] if code else [])
+        lives_in = fields.place("lives_in", required=True)
+        arrived = fields.integer("arrived")
+        role = fields.text("role", required=True)
+        photo = self.image(fields, path, "photo", "photo_alt")
+        if photo and person and person.display is Display.PSEUDONYM:
+            fields.problem("photo", "a person shown under a pseudonym has no photo")
+            photo = None
+        consent = self.consent(fields)
+        fields.unknown_keys(AMBASSADOR_KEYS)
+        if None in (person, lives_in, role, consent) or not origin:
+            return None
+        return Ambassador(path.stem, fields.path, path.parent.parent.name, person, origin[0], lives_in,
+                          role, consent, body, arrived, photo)  # fmt: skip
+
+
+def _valid_lang(tag: str) -> bool:
+    if not LANG.match(tag):
+        return False
+    try:
+        Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+def _check_unique(reader: _Reader, items: Iterable, key, what: str) -> None:
+    first: dict[str, str] = {}
+    for item in items:
+        value = key(item)
+        if value in first:
+            line = reader.id_lines.get(item.path, 1)
+            reader.problems.append(Problem(item.path, line, f"duplicate {what} {value!r}: also in {first[value]}"))
+        else:
+            first[value] = item.path
+
+
+def _check_refs(reader: _Reader, content: Content) -> None:
+    known = {
+        "ambassador": {a.id for a in content.ambassadors},
+        "campaign": {c.id for c in content.campaigns},
+        "story": {s.id for s in content.stories},
+    }
+    for ref in reader.refs:
+        if ref.value not in known[ref.kind]:
+            reader.problems.append(
+                Problem(ref.path, ref.line, f"unknown {ref.kind} {ref.value!r}", nearest(ref.value, known[ref.kind]))
+            )
+
+
+def load_content(settings: Settings) -> tuple[Content, list[Problem]]:
+    """Read every content file; return the content that could be read and all problems, sorted."""
+    reader = _Reader(settings)
+    stories = [reader.story(p) for p in sorted(settings.stories_dir.glob("**/*.md"))]
+    campaigns = [reader.campaign(p) for p in sorted(settings.campaigns_dir.glob("*/campaign.md"))]
+    ambassadors = [reader.ambassador(p) for p in sorted(settings.campaigns_dir.glob("*/ambassadors/*.md"))]
+    content = Content(
+        stories=tuple(sorted((s for s in stories if s), key=lambda s: (s.date, s.id))),
+        campaigns=tuple(sorted((c for c in campaigns if c), key=lambda c: (c.year, c.id))),
+        ambassadors=tuple(a for a in ambassadors if a),
+    )
+    _check_unique(reader, content.stories, lambda s: s.id, "story id")
+    _check_unique(reader, content.stories, lambda s: s.slug, "story slug")
+    _check_unique(reader, content.ambassadors, lambda a: a.id, "ambassador id")
+    _check_refs(reader, content)
+    return content, sorted(set(reader.problems))

@@ -1,0 +1,125 @@
+"""Deciding what is published at a given instant: consent, scheduling and withdrawal.
+
+This is the one place that says whether a story or profile may be shown. Pages, feeds, search
+and images only ever see a `Publication`, so nothing held back can leak through a side door.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cached_property
+
+from .models import Ambassador, Campaign, Consent, Content, Scope, Story
+
+
+class Hold(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    CONSENT_EXPIRED = "consent expired"
+    NO_WEB_CONSENT = "consent does not cover the web"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True)
+class Held:
+    path: str
+    hold: Hold
+    detail: str
+
+    def __str__(self) -> str:
+        if self.hold is Hold.WITHDRAWN:
+            return f"withdrawn: {self.path} (tombstone only)"
+        return f"held: {self.path} — {self.detail}"
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What the site shows at `now`. `preview` also shows drafts and scheduled stories."""
+
+    now: datetime
+    stories: tuple[Story, ...]  # newest first
+    campaigns: tuple[Campaign, ...]  # newest first
+    ambassadors: tuple[Ambassador, ...]  # those whose profile may be shown
+    tombstones: tuple[Story, ...]  # withdrawn stories: only their URL is used
+    held: tuple[Held, ...]
+    previewed: frozenset[str] = frozenset()  # ids of stories shown only because of preview
+
+    def profile(self, ambassador_id: str) -> Ambassador | None:
+        return self._profiles.get(ambassador_id)
+
+    @cached_property
+    def _profiles(self) -> dict[str, Ambassador]:
+        return {a.id: a for a in self.ambassadors}
+
+    def in_feeds(self, story: Story) -> bool:
+        return Scope.FEEDS in story.consent.scope and story.id not in self.previewed
+
+    def social(self, consent: Consent) -> bool:
+        return Scope.SOCIAL in consent.scope
+
+
+def build_clock() -> datetime:
+    """The build's 'now': `STORIES_NOW` (ISO 8601 with a zone) or the real clock."""
+    value = os.environ.get("STORIES_NOW")
+    if not value:
+        return datetime.now(timezone.utc).replace(microsecond=0)
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"STORIES_NOW={value!r} has no time zone: add +00:00 or Z")
+    return moment
+
+
+def consent_hold(consent: Consent, now: datetime) -> tuple[Hold, str] | None:
+    if consent.withdrawn:
+        return Hold.WITHDRAWN, "consent withdrawn"
+    if consent.expires is not None and consent.expires <= now:
+        return Hold.CONSENT_EXPIRED, f"consent expired {consent.expires.isoformat()}"
+    if Scope.WEB not in consent.scope:
+        return Hold.NO_WEB_CONSENT, "consent scope has no `web`"
+    return None
+
+
+def story_hold(story: Story, now: datetime) -> tuple[Hold, str] | None:
+    held = consent_hold(story.consent, now)
+    if held:
+        return held
+    if story.draft:
+        return Hold.DRAFT, "draft: true"
+    if story.date > now:
+        return Hold.SCHEDULED, f"scheduled for {story.date.isoformat()}"
+    return None
+
+
+def publish(content: Content, now: datetime, preview: bool = False) -> Publication:
+    shown, tombstones, held, previewed = [], [], [], set()
+    for story in content.stories:
+        hold = story_hold(story, now)
+        if hold is None:
+            shown.append(story)
+            continue
+        held.append(Held(story.path, *hold))
+        if hold[0] is Hold.WITHDRAWN:
+            tombstones.append(story)
+        elif preview and hold[0] in (Hold.DRAFT, Hold.SCHEDULED):
+            shown.append(story)
+            previewed.add(story.id)
+    profiles = []
+    for ambassador in content.ambassadors:
+        hold = consent_hold(ambassador.consent, now)
+        if hold is None:
+            profiles.append(ambassador)
+        else:
+            held.append(Held(ambassador.path, hold[0], f"profile hidden: {hold[1]}"))
+    shown.sort(key=lambda s: (s.date, s.id), reverse=True)
+    return Publication(
+        now=now,
+        stories=tuple(shown),
+        campaigns=tuple(sorted(content.campaigns, key=lambda c: (c.year, c.id), reverse=True)),
+        ambassadors=tuple(profiles),
+        tombstones=tuple(tombstones),
+        held=tuple(sorted(held, key=lambda h: h.path)),
+        previewed=frozenset(previewed),
+    )

@@ -1,0 +1,77 @@
+"""Site settings, kept in one place: the `stories` plugin block of `mkdocs.yml`.
+
+The engine-free commands (`check`, `new`) read the same block without importing MkDocs, so
+the file is read with a loader that tolerates MkDocs' own YAML tags (`!ENV`, `!relative`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+DEFAULT_TAGS = (
+    "arts", "community", "education", "employment", "faith", "family", "food", "health",
+    "heritage", "housing", "language", "mutual-aid", "schools", "sport", "tension-monitoring",
+    "volunteering", "welcome", "youth",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    site_name: str = "Migrant stories"
+    site_url: str = "https://example.org/"
+    tags: tuple[str, ...] = DEFAULT_TAGS
+    timezone: str = "Europe/London"
+    per_page: int = 20
+    feed_items: int = 30
+
+    @property
+    def stories_dir(self) -> Path:
+        return self.root / "stories"
+
+    @property
+    def campaigns_dir(self) -> Path:
+        return self.root / "campaigns"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def absolute(self, url: str) -> str:
+        """The absolute form of a site-relative URL, as feeds and social cards need."""
+        return self.site_url.rstrip("/") + "/" + url.lstrip("/")
+
+
+PLUGIN_OPTIONS = ("tags", "timezone", "per_page", "feed_items")
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    pass
+
+
+_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def from_options(root: Path, site_name: str, site_url: str, options: dict[str, Any]) -> Settings:
+    known = {key: options[key] for key in PLUGIN_OPTIONS if options.get(key) is not None}
+    if "tags" in known:
+        known["tags"] = tuple(known["tags"])
+    site_url = (site_url or Settings.site_url).rstrip("/") + "/"
+    return Settings(root=root, site_name=site_name or Settings.site_name, site_url=site_url, **known)
+
+
+def load_settings(config_file: Path) -> Settings:
+    """Read the settings from `mkdocs.yml` without MkDocs."""
+    config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}
+    options: dict[str, Any] = {}
+    for entry in config.get("plugins") or ():
+        if isinstance(entry, dict) and "stories" in entry:
+            options = entry["stories"] or {}
+    return from_options(
+        config_file.parent.resolve(), config.get("site_name", ""), config.get("site_url", ""), options
+    )
