@@ -53,6 +53,7 @@ class Fields:
         return self.meta.line_of(key)
 
     def problem(self, key: str | None, message: str, hint: str = "") -> None:
+        """A problem at the key's line; with no key, at the start of the front matter."""
         line = self.meta.line_of(key) if key else self.meta.line
         self.problems.append(Problem(self.path, line, message, hint))
 

@@ -16,6 +16,7 @@ from babel import Locale, UnknownLocaleError
 
 from .fields import Fields, nearest
 from .models import Ambassador, Campaign, Consent, Content, Display, Image, Person, Problem, Scope, Story
+from .render import body_headings_problem
 from .settings import Settings
 from .source import LineMap, SourceError, read_source
 
@@ -69,6 +70,11 @@ class _Reader:
         except SourceError as exc:
             self.problems.append(Problem(self.rel(path), exc.line, exc.message))
             return None
+        h1 = body_headings_problem(source.body)
+        if h1 is not None:
+            self.problems.append(Problem(self.rel(path), source.body_line + h1,
+                                         "a '# ' heading in the body: the title is the page's only level-1 heading",
+                                         "use '## ' for sections"))  # fmt: skip
         return Fields(source.meta, self.rel(path), self.problems), source.body
 
     def refer(self, fields: Fields, key: str, kind: str, values: Iterable[str]) -> None:

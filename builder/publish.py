@@ -45,7 +45,12 @@ class Publication:
     ambassadors: tuple[Ambassador, ...]  # those whose profile may be shown
     tombstones: tuple[Story, ...]  # withdrawn stories: only their URL is used
     held: tuple[Held, ...]
+    people: tuple[Ambassador, ...] = ()  # every ambassador, for bylines of stories they told
     previewed: frozenset[str] = frozenset()  # ids of stories shown only because of preview
+
+    @cached_property
+    def all_ambassadors(self) -> dict[str, Ambassador]:
+        return {a.id: a for a in self.people}
 
     def profile(self, ambassador_id: str) -> Ambassador | None:
         return self._profiles.get(ambassador_id)
@@ -121,5 +126,6 @@ def publish(content: Content, now: datetime, preview: bool = False) -> Publicati
         ambassadors=tuple(profiles),
         tombstones=tuple(tombstones),
         held=tuple(sorted(held, key=lambda h: h.path)),
+        people=content.ambassadors,
         previewed=frozenset(previewed),
     )

@@ -62,7 +62,7 @@ def from_options(root: Path, site_name: str, site_url: str, options: dict[str, A
     if "tags" in known:
         known["tags"] = tuple(known["tags"])
     site_url = (site_url or Settings.site_url).rstrip("/") + "/"
-    return Settings(root=root, site_name=site_name or Settings.site_name, site_url=site_url, **known)
+    return Settings(root=root.resolve(), site_name=site_name or Settings.site_name, site_url=site_url, **known)
 
 
 def load_settings(config_file: Path) -> Settings:

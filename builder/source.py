@@ -87,9 +87,12 @@ def parse_yaml(text: str, line_offset: int = 0) -> Any:
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark = exc.context_mark or exc.problem_mark
         line = (mark.line + 1 + line_offset) if mark else line_offset + 1
-        raise SourceError(line, f"YAML syntax error: {exc.problem or exc.context}") from None
+        detail = "; ".join(filter(None, (exc.context, exc.problem)))
+        if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
+            detail += f" (noticed at line {exc.problem_mark.line + 1 + line_offset})"
+        raise SourceError(line, f"YAML syntax error: {detail}") from None
     finally:
         loader.dispose()
 
@@ -107,11 +110,11 @@ def read_source(path: Path) -> SourceFile:
         raw_meta, body = _HANDLER.split(text)
     except ValueError:
         raise SourceError(1, "front matter is not closed by a line '---'") from None
-    meta = parse_yaml(raw_meta, line_offset=1)
+    meta = parse_yaml(raw_meta)
     if meta is None:
         meta = LineMap()
         meta.lines, meta.line = {}, 1
     if not isinstance(meta, LineMap):
         raise SourceError(2, "front matter must be a mapping of `key: value` lines")
-    body_line = raw_meta.count("\n") + 3
+    body_line = raw_meta.count("\n") + 2
     return SourceFile(meta=meta, body=body, body_line=body_line)

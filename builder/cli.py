@@ -1,0 +1,94 @@
+"""`python -m builder check|build|serve|new`: the commands a comms team uses.
+
+`check` is engine-free and fast enough to run on every save; `build` and `serve` run MkDocs,
+whose `stories` plugin does the same checks before it writes anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .models import Problem
+from .pipeline import check, publication_report
+from .publish import build_clock
+from .scaffold import KINDS, scaffold
+from .settings import load_settings
+
+
+def format_problem(problem: Problem, style: str) -> str:
+    if style == "github":
+        message = problem.message + (f" ({problem.hint})" if problem.hint else "")
+        message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return f"::error file={problem.path},line={problem.line},title=Content check::{message}"
+    return str(problem)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    settings = load_settings(Path(args.config))
+    problems, pub = check(settings, build_clock())
+    for problem in problems:
+        print(format_problem(problem, args.format))
+    if problems:
+        count = len(problems)
+        print(f"{count} problem{'s' if count != 1 else ''} found; nothing can be published until fixed.", file=sys.stderr)
+        return 1
+    if args.report and pub is not None:
+        print("\n".join(publication_report(pub)))
+    print("content OK", file=sys.stderr)
+    return 0
+
+
+def _mkdocs(*words: str) -> int:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.call([sys.executable, "-m", "mkdocs", *words], env=env)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    return _mkdocs("build", "--strict", "--config-file", args.config)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    return _mkdocs("serve", "--config-file", args.config, "--dev-addr", args.dev_addr)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    settings = load_settings(Path(args.config))
+    try:
+        path = scaffold(settings, args.kind, args.slug, campaign=args.campaign, now=build_clock())
+    except (FileExistsError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(path.relative_to(settings.root).as_posix())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m builder", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="mkdocs.yml", help="the site's mkdocs.yml (default: %(default)s)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", help="check every story, campaign and profile; exit 1 on any problem")
+    p.add_argument("--format", choices=("text", "github"), default="text",
+                   help="github: annotations that show on a pull request's lines")  # fmt: skip
+    p.add_argument("--report", action="store_true", help="also show what would be published or held back")
+    p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser("build", help="check and build the site into site/ (strict)")
+    p.set_defaults(run=cmd_build)
+
+    p = sub.add_parser("serve", help="preview on a local server, drafts and scheduled stories included")
+    p.add_argument("--dev-addr", default="127.0.0.1:8000")
+    p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("new", help="start a new story, ambassador or campaign file")
+    p.add_argument("kind", choices=KINDS)
+    p.add_argument("slug", help="file name without .md: lowercase letters, digits and '-'")
+    p.add_argument("--campaign", help="campaign id (folder name) for an ambassador or story")
+    p.set_defaults(run=cmd_new)
+
+    args = parser.parse_args(argv)
+    return args.run(args)

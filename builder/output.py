@@ -1,0 +1,34 @@
+"""Publishing a build all at once, or not at all.
+
+A build writes into a staging folder beside the real one; only a build that finished is
+swapped into place. A failed build leaves the previous site exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+
+def staging_dir(final: Path) -> Path:
+    """A fresh folder on the same file system as `final`, so the swap is a rename."""
+    staging = final.parent / f".{final.name}.building-{os.getpid()}"
+    discard(staging)
+    return staging
+
+
+def swap_into_place(staging: Path, final: Path) -> None:
+    old = final.parent / f".{final.name}.old-{os.getpid()}"
+    discard(old)
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    discard(old)
+
+
+def discard(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()

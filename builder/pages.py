@@ -1,0 +1,344 @@
+"""The pages generated from content: pure functions from a `Publication` to HTML fragments.
+
+Each page is the content area only; the theme wraps it. Facets (tags, countries, places,
+years, campaigns, storytellers) are indexed once in `SiteIndex`, so every page costs time in
+proportion to what it shows, never to the size of the whole site.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import posixpath
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Callable, Iterable, Mapping, Sequence
+
+import jinja2
+from babel import Locale
+from babel.dates import format_date
+
+from .models import Ambassador, Campaign, Story
+from .publish import Publication
+from .settings import Settings
+
+WORDS_PER_MINUTE = 200
+
+
+class Kind(enum.StrEnum):
+    HOME = "home"
+    STORY = "story"
+    STORIES = "stories"
+    CAMPAIGNS = "campaigns"
+    CAMPAIGN = "campaign"
+    AMBASSADORS = "ambassadors"
+    AMBASSADOR = "ambassador"
+    FACETS = "facets"
+    FACET = "facet"
+    TOMBSTONE = "tombstone"
+
+
+@dataclass(frozen=True)
+class GeneratedPage:
+    url: str  # site-relative directory URL: "" for home, "stories/2021/x/"
+    kind: Kind
+    title: str
+    html: str
+    description: str = ""
+    lang: str = "en"
+    robots: str = ""
+    scope: tuple[str, ...] = ()  # feed scopes that concern this page, e.g. ("campaign:2021-x",)
+
+    @property
+    def src_uri(self) -> str:
+        return self.url + "index.md"
+
+    @property
+    def direction(self) -> str:
+        return text_direction(self.lang)
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str | None  # site-relative; None for plain text
+
+
+def text_direction(lang: str) -> str:
+    return "rtl" if Locale.parse(lang.replace("-", "_")).character_order == "right-to-left" else "ltr"
+
+
+def relative_url(from_url: str, to_url: str) -> str:
+    """A link from one directory URL to another, so the site works under any base path."""
+    rel = posixpath.relpath("/" + to_url, "/" + from_url.rstrip("/") if from_url else "/")
+    if to_url.endswith("/") or to_url == "":
+        rel = "./" if rel == "." else rel + "/"
+    return rel
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "place-" + str(sum(map(ord, text)))
+
+
+def reading_minutes(markdown_text: str) -> int:
+    return max(1, math.ceil(len(markdown_text.split()) / WORDS_PER_MINUTE))
+
+
+def language_name(lang: str) -> str:
+    """A language's name in that language, as a translation link should say it."""
+    name = Locale.parse(lang.replace("-", "_")).display_name or lang
+    return name[:1].upper() + name[1:]
+
+
+def country_name(code: str, lang: str = "en") -> str:
+    locale = Locale.parse(lang.replace("-", "_"))
+    return locale.territories.get(code) or Locale("en").territories.get(code, code)
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One axis of browsing: tags, countries, places or years."""
+
+    key: str  # URL folder: "tags"
+    title: str
+    intro: str
+    label: Callable[[str], str]
+    values: Callable[[Story], Iterable[str]]
+    slug: Callable[[str], str] = str
+
+
+FACETS = (
+    Facet("tags", "Themes", "Stories by theme.", lambda t: t.replace("-", " ").capitalize(), lambda s: s.tags),
+    Facet("countries", "Countries of origin", "Stories by the storyteller's country of origin.",
+          country_name, lambda s: s.origin, str.lower),
+    Facet("places", "Places", "Stories by the town, city or region they happened in.",
+          str, lambda s: [s.place] if s.place else [], slugify),
+    Facet("years", "Years", "Stories by the year they were published.",
+          str, lambda s: [str(s.date.year)]),
+)  # fmt: skip
+
+
+@dataclass
+class SiteIndex:
+    """Lookups computed once per build and shared by every page."""
+
+    pub: Publication
+    settings: Settings
+    bodies: Mapping[str, str]  # story id -> sanitized HTML
+    pictures: Callable[[str, str, Callable[[str], str], bool], str] | None = None
+    facet_stories: dict[str, dict[str, list[Story]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.facet_stories = {}
+        for facet in FACETS:
+            groups: dict[str, list[Story]] = defaultdict(list)
+            for story in self.pub.stories:
+                for value in facet.values(story):
+                    groups[value].append(story)
+            self.facet_stories[facet.key] = dict(sorted(groups.items()))
+
+    @cached_property
+    def campaigns(self) -> dict[str, Campaign]:
+        return {c.id: c for c in self.pub.campaigns}
+
+    @cached_property
+    def stories_by_id(self) -> dict[str, Story]:
+        return {s.id: s for s in self.pub.stories}
+
+    @cached_property
+    def by_campaign(self) -> dict[str, list[Story]]:
+        groups: dict[str, list[Story]] = defaultdict(list)
+        for story in self.pub.stories:
+            if story.campaign:
+                groups[story.campaign].append(story)
+        return groups
+
+    @cached_property
+    def by_storyteller(self) -> dict[str, list[Story]]:
+        groups: dict[str, list[Story]] = defaultdict(list)
+        for story in self.pub.stories:
+            for ambassador_id in story.storytellers:
+                groups[ambassador_id].append(story)
+        return groups
+
+    @cached_property
+    def ambassadors_by_campaign(self) -> dict[str, list[Ambassador]]:
+        groups: dict[str, list[Ambassador]] = defaultdict(list)
+        profiles = {a.id: a for a in self.pub.ambassadors}
+        for ambassador in self.pub.ambassadors:
+            groups[ambassador.campaign].append(ambassador)
+        for campaign in self.pub.campaigns:
+            groups[campaign.id].extend(profiles[i] for i in campaign.returning_ambassadors if i in profiles)
+        return {key: sorted(value, key=lambda a: a.person.public_name) for key, value in groups.items()}
+
+    @cached_property
+    def campaigns_of(self) -> dict[str, list[Campaign]]:
+        result: dict[str, list[Campaign]] = defaultdict(list)
+        for campaign_id, people in self.ambassadors_by_campaign.items():
+            for person in people:
+                if campaign_id in self.campaigns:
+                    result[person.id].append(self.campaigns[campaign_id])
+        return result
+
+    @cached_property
+    def translations(self) -> dict[str, list[Story]]:
+        """Each story's other language versions, both ways round."""
+        family: dict[str, list[Story]] = defaultdict(list)
+        for story in self.pub.stories:
+            family[story.translation_of or story.id].append(story)
+        result: dict[str, list[Story]] = {}
+        for members in family.values():
+            for story in members:
+                result[story.id] = [s for s in members if s.id != story.id]
+        return result
+
+    def bylines(self, story: Story) -> list[Link]:
+        links = []
+        for ambassador_id in story.storytellers:
+            person = self.pub.all_ambassadors.get(ambassador_id)
+            if person is None:
+                continue
+            url = f"ambassadors/{person.id}/" if self.pub.profile(person.id) else None
+            links.append(Link(person.person.public_name, url))
+        links.extend(Link(p.public_name, None) for p in story.by)
+        return links
+
+    def current_campaign(self) -> Campaign | None:
+        """The next campaign still to come, or else the latest one."""
+        upcoming = [c for c in self.pub.campaigns if c.date >= self.pub.now.date()]
+        return min(upcoming, key=lambda c: c.date) if upcoming else next(iter(self.pub.campaigns), None)
+
+
+class Renderer:
+    """Jinja templates compiled once; one method per kind of page."""
+
+    def __init__(self, index: SiteIndex) -> None:
+        self.index = index
+        self.env = jinja2.Environment(
+            loader=jinja2.PackageLoader("builder", "templates"),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.env.globals.update(
+            FACETS={f.key: f for f in FACETS}, country_name=country_name, language_name=language_name,
+            reading_minutes=reading_minutes, text_direction=text_direction,
+        )  # fmt: skip
+        self.env.filters["day"] = _format_day
+
+    def page(self, url: str, kind: Kind, title: str, template: str, **context) -> GeneratedPage:
+        meta = {k: context.pop(k) for k in ("description", "lang", "robots", "scope") if k in context}
+        html = self.env.get_template(template).render(
+            url=lambda target: relative_url(url, target), ix=self.index, title=title, **context
+        )
+        return GeneratedPage(url, kind, title, html, **meta)
+
+    def story(self, story: Story) -> GeneratedPage:
+        ix = self.index
+        campaign = ix.campaigns.get(story.campaign or "")
+        picture = None
+        if story.image and ix.pictures:
+            picture = ix.pictures(story.image.path, story.image.alt, lambda t: relative_url(story.url, t), True)
+        scope = (("campaign:" + campaign.id,) if campaign else ()) + tuple("tag:" + t for t in story.tags)
+        return self.page(
+            story.url, Kind.STORY, story.title, "story.html",
+            story=story, campaign=campaign, body=ix.bodies.get(story.id, ""), picture=picture,
+            bylines=ix.bylines(story), translations=ix.translations.get(story.id, []),
+            preview=story.id in ix.pub.previewed,
+            description=story.summary, lang=story.lang, scope=scope,
+        )  # fmt: skip
+
+    def story_list(self, base: str, kind: Kind, title: str, stories: Sequence[Story], intro: str = "",
+                   scope: tuple[str, ...] = ()) -> list[GeneratedPage]:  # fmt: skip
+        """A list of stories, split into pages of `per_page`: base/, base/page/2/, ..."""
+        per_page = self.index.settings.per_page
+        count = max(1, math.ceil(len(stories) / per_page))
+        urls = [base] + [f"{base}page/{n}/" for n in range(2, count + 1)]
+        pages = []
+        for number, url in enumerate(urls, start=1):
+            chunk = stories[(number - 1) * per_page : number * per_page]
+            page_title = title if number == 1 else f"{title} (page {number} of {count})"
+            pages.append(self.page(
+                url, kind, page_title, "story_list.html", stories=chunk, intro=intro, total=len(stories),
+                pagination={"number": number, "count": count, "urls": urls}, scope=scope,
+                description=intro or title,
+            ))  # fmt: skip
+        return pages
+
+    def facet_pages(self, facet: Facet) -> list[GeneratedPage]:
+        groups = self.index.facet_stories[facet.key]
+        entries = [(facet.label(v), f"{facet.key}/{facet.slug(v)}/", len(s)) for v, s in groups.items()]
+        pages = [self.page(f"{facet.key}/", Kind.FACETS, facet.title, "facets.html", entries=entries,
+                           intro=facet.intro, description=facet.intro)]  # fmt: skip
+        for value, stories in groups.items():
+            scope = ("tag:" + value,) if facet.key == "tags" else ()
+            pages += self.story_list(f"{facet.key}/{facet.slug(value)}/", Kind.FACET,
+                                     f"{facet.title}: {facet.label(value)}", stories, scope=scope)  # fmt: skip
+        return pages
+
+    def campaign(self, campaign: Campaign, body: str) -> GeneratedPage:
+        ix = self.index
+        url = f"campaigns/{campaign.id}/"
+        banner = None
+        if campaign.image and ix.pictures:
+            banner = ix.pictures(campaign.image.path, campaign.image.alt, lambda t: relative_url(url, t), True)
+        return self.page(
+            url, Kind.CAMPAIGN, f"{campaign.title} {campaign.hashtag}", "campaign.html",
+            campaign=campaign, body=body, banner=banner, stories=ix.by_campaign.get(campaign.id, []),
+            ambassadors=ix.ambassadors_by_campaign.get(campaign.id, []),
+            description=campaign.summary, scope=("campaign:" + campaign.id,),
+        )  # fmt: skip
+
+    def ambassador(self, ambassador: Ambassador, body: str) -> GeneratedPage:
+        ix = self.index
+        url = f"ambassadors/{ambassador.id}/"
+        photo = None
+        if ambassador.photo and ix.pictures:
+            photo = ix.pictures(ambassador.photo.path, ambassador.photo.alt, lambda t: relative_url(url, t), True)
+        return self.page(
+            url, Kind.AMBASSADOR, ambassador.person.public_name, "ambassador.html",
+            person=ambassador, body=body, photo=photo, stories=ix.by_storyteller.get(ambassador.id, []),
+            campaigns=ix.campaigns_of.get(ambassador.id, []),
+            description=f"{ambassador.person.public_name}: {ambassador.role}",
+            scope=("ambassador:" + ambassador.id,),
+        )  # fmt: skip
+
+
+def _format_day(moment: datetime, lang: str = "en") -> str:
+    return format_date(moment, format="long", locale=lang.replace("-", "_"))
+
+
+def generate_pages(
+    pub: Publication,
+    settings: Settings,
+    bodies: Mapping[str, str],
+    markdown_to_html: Callable[[str], str],
+    pictures: Callable[[str, str, Callable[[str], str], bool], str] | None = None,
+) -> list[GeneratedPage]:
+    """Every generated page of the site, in a stable order."""
+    index = SiteIndex(pub, settings, bodies, pictures)
+    r = Renderer(index)
+    pages = [r.page("", Kind.HOME, settings.site_name, "home.html", stories=pub.stories[:6],
+                    campaign=index.current_campaign(), description=f"{settings.site_name}: stories "
+                    "told by migrants, refugees and people seeking asylum.")]  # fmt: skip
+    pages += r.story_list("stories/", Kind.STORIES, "All stories", pub.stories,
+                          intro="Every story, newest first.")  # fmt: skip
+    pages += [r.story(s) for s in pub.stories]
+    pages.append(r.page("campaigns/", Kind.CAMPAIGNS, "Campaigns", "campaigns.html",
+                        description="International Migrants' Day campaigns, year by year."))  # fmt: skip
+    pages += [r.campaign(c, markdown_to_html(c.body)) for c in pub.campaigns]
+    pages.append(r.page("ambassadors/", Kind.AMBASSADORS, "Ambassadors", "ambassadors.html",
+                        description="The people who tell their stories for each campaign."))  # fmt: skip
+    pages += [r.ambassador(a, markdown_to_html(a.body)) for a in pub.ambassadors]
+    for facet in FACETS:
+        pages += r.facet_pages(facet)
+    pages += [r.page(s.url, Kind.TOMBSTONE, "Story withdrawn", "tombstone.html", robots="noindex",
+                     description="This story was withdrawn.") for s in pub.tombstones]  # fmt: skip
+    return pages

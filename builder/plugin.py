@@ -1,0 +1,130 @@
+"""The MkDocs adapter: the only module that imports MkDocs.
+
+Each hook hands over to the engine-free pipeline in a few lines: stories and campaigns enter
+the build as generated files (never copied into `site_src/`), their HTML is made by
+`builder.pages`, and the finished site is swapped into place only if the build succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from . import output
+from .pages import GeneratedPage
+from .pipeline import Build, ContentError, prepare
+from .publish import build_clock
+from .settings import DEFAULT_TAGS, from_options
+
+log = logging.getLogger("mkdocs.plugins.stories")
+
+
+class _PluginConfig(base.Config):
+    tags = c.ListOfItems(c.Type(str), default=list(DEFAULT_TAGS))
+    timezone = c.Type(str, default="Europe/London")
+    per_page = c.Type(int, default=20)
+    feed_items = c.Type(int, default=30)
+    preview = c.Type(bool, default=False)
+
+
+def localize_document(html: str, lang: str, direction: str) -> str:
+    """Set the document's language and direction, which the theme fixes site-wide."""
+    html = re.sub(r'<html lang="[^"]*"', f'<html lang="{lang}" dir="{direction}"', html, count=1)
+    return re.sub(r'<body dir="[^"]*"', f'<body dir="{direction}"', html, count=1)
+
+
+class _WarningCounter(logging.Handler):
+    """Counts warnings as MkDocs' strict mode does, which only aborts after `on_post_build`."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+class StoriesPlugin(BasePlugin[_PluginConfig]):
+    def __init__(self) -> None:
+        self.warnings = _WarningCounter()
+        self.serving = False
+        self.build: Build | None = None
+        self.pages: dict[str, GeneratedPage] = {}
+        self.final_dir: Path | None = None
+        self.staging: Path | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        settings = from_options(Path(config.config_file_path).parent, config.site_name, config.site_url or "", dict(self.config))
+        preview = self.config.preview or self.serving or os.environ.get("STORIES_PREVIEW") == "1"
+        try:
+            self.build = prepare(settings, build_clock(), preview=preview)
+        except ContentError as exc:
+            raise PluginError(str(exc)) from None
+        for line in self.build.report:
+            log.info(line)
+        self.pages = {p.src_uri: p for p in self.build.pages}
+        self.final_dir = Path(config.site_dir)
+        self.staging = output.staging_dir(self.final_dir)
+        config.site_dir = str(self.staging)
+        logging.getLogger("mkdocs").removeHandler(self.warnings)
+        self.warnings.count = 0
+        logging.getLogger("mkdocs").addHandler(self.warnings)
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.build is not None
+        for page in self.build.pages:
+            files.append(File.generated(config, page.src_uri, content="", inclusion=InclusionLevel.NOT_IN_NAV))
+        for static in self.build.files:
+            source = str(static.source) if static.source else None
+            files.append(File.generated(config, static.url, content=static.content, abs_src_path=source))
+        return files
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        generated = self.pages.get(page.file.src_uri)
+        if generated is None:
+            return markdown
+        page.meta.update(title=generated.title, description=generated.description, stories=generated)
+        return ""
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        generated = self.pages.get(page.file.src_uri)
+        return generated.html if generated else html
+
+    def on_post_page(self, output_html: str, *, page: Page, config: MkDocsConfig) -> str:
+        generated = self.pages.get(page.file.src_uri)
+        return localize_document(output_html, generated.lang, generated.direction) if generated else output_html
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        assert self.staging and self.final_dir
+        logging.getLogger("mkdocs").removeHandler(self.warnings)
+        if config.strict and self.warnings.count:
+            output.discard(self.staging)
+            log.error("strict mode: %d warnings, the previous site is left in place", self.warnings.count)
+        else:
+            output.swap_into_place(self.staging, self.final_dir)
+        config.site_dir = str(self.final_dir)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        logging.getLogger("mkdocs").removeHandler(self.warnings)
+        if self.staging:
+            output.discard(self.staging)
+
+    def on_serve(self, server, *, config: MkDocsConfig, builder):
+        root = Path(config.config_file_path).parent
+        for folder in ("stories", "campaigns"):
+            server.watch(str(root / folder))
+        return server
