@@ -14,6 +14,7 @@ from typing import Iterable
 
 from babel import Locale, UnknownLocaleError
 
+from .anonymity import KeyLines, anonymity_problems
 from .fields import Fields, nearest
 from .models import Ambassador, Campaign, Consent, Content, Display, Image, Person, Problem, Scope, Story
 from .render import body_headings_problem
@@ -59,7 +60,7 @@ class _Reader:
         self.settings = settings
         self.problems: list[Problem] = []
         self.refs: list[_Ref] = []
-        self.id_lines: dict[str, int] = {}
+        self.lines: dict[str, KeyLines] = {}
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.settings.root).as_posix()
@@ -75,6 +76,7 @@ class _Reader:
             self.problems.append(Problem(self.rel(path), source.body_line + h1,
                                          "a '# ' heading in the body: the title is the page's only level-1 heading",
                                          "use '## ' for sections"))  # fmt: skip
+        self.lines[self.rel(path)] = KeyLines(source.meta.lines, source.body_line)
         return Fields(source.meta, self.rel(path), self.problems), source.body
 
     def refer(self, fields: Fields, key: str, kind: str, values: Iterable[str]) -> None:
@@ -153,7 +155,6 @@ class _Reader:
         if not (year_dir.isdigit() and len(year_dir) == 4 and path.parent.parent == self.settings.stories_dir):
             fields.problem(None, "stories live in stories/<year>/<slug>.md")
         story_id = fields.text("id", required=True)
-        self.id_lines[fields.path] = fields.line("id")
         title = fields.text("title", required=True)
         when = fields.instant("date", self.settings.zone, required=True)
         summary = fields.text("summary", required=True)
@@ -283,7 +284,7 @@ def _check_unique(reader: _Reader, items: Iterable, key, what: str) -> None:
     for item in items:
         value = key(item)
         if value in first:
-            line = reader.id_lines.get(item.path, 1)
+            line = reader.lines[item.path].of("id")
             reader.problems.append(Problem(item.path, line, f"duplicate {what} {value!r}: also in {first[value]}"))
         else:
             first[value] = item.path
@@ -317,4 +318,5 @@ def load_content(settings: Settings) -> tuple[Content, list[Problem]]:
     _check_unique(reader, content.stories, lambda s: s.slug, "story slug")
     _check_unique(reader, content.ambassadors, lambda a: a.id, "ambassador id")
     _check_refs(reader, content)
+    reader.problems += anonymity_problems(content, settings.regions, reader.lines)
     return content, sorted(set(reader.problems))

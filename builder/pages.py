@@ -22,6 +22,7 @@ import jinja2
 from babel import Locale
 from babel.dates import format_date
 
+from .feeds import FORMATS, FeedLink, plan_feeds
 from .models import Ambassador, Campaign, Story
 from .publish import Publication
 from .settings import Settings
@@ -40,6 +41,7 @@ class Kind(enum.StrEnum):
     FACETS = "facets"
     FACET = "facet"
     TOMBSTONE = "tombstone"
+    SUBSCRIBE = "subscribe"
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ class GeneratedPage:
     description: str = ""
     lang: str = "en"
     robots: str = ""
-    scope: tuple[str, ...] = ()  # feed scopes that concern this page, e.g. ("campaign:2021-x",)
+    updated: str = ""  # the sitemap's lastmod: content dates only, so rebuilds change nothing
+    feeds: tuple[FeedLink, ...] = ()  # the feeds this page announces with <link rel="alternate">
 
     @property
     def src_uri(self) -> str:
@@ -132,6 +135,7 @@ class SiteIndex:
     settings: Settings
     bodies: Mapping[str, str]  # story id -> sanitized HTML
     pictures: Callable[[str, str, Callable[[str], str], bool], str] | None = None
+    feeds: Mapping[str, tuple[FeedLink, ...]] = field(default_factory=dict)
     facet_stories: dict[str, dict[str, list[Story]]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -229,16 +233,18 @@ class Renderer:
         )
         self.env.globals.update(
             FACETS={f.key: f for f in FACETS}, country_name=country_name, language_name=language_name,
-            reading_minutes=reading_minutes, text_direction=text_direction,
+            reading_minutes=reading_minutes, text_direction=text_direction, FORMATS=FORMATS,
         )  # fmt: skip
         self.env.filters["day"] = _format_day
 
     def page(self, url: str, kind: Kind, title: str, template: str, **context) -> GeneratedPage:
-        meta = {k: context.pop(k) for k in ("description", "lang", "robots", "scope") if k in context}
+        meta = {k: context.pop(k) for k in ("description", "lang", "robots", "updated") if k in context}
+        scope = ("site",) + context.pop("scope", ())
+        feeds = tuple(link for key in scope for link in self.index.feeds.get(key, ()))
         html = self.env.get_template(template).render(
             url=lambda target: relative_url(url, target), ix=self.index, title=title, **context
         )
-        return GeneratedPage(url, kind, title, html, **meta)
+        return GeneratedPage(url, kind, title, html, feeds=feeds, **meta)
 
     def story(self, story: Story) -> GeneratedPage:
         ix = self.index
@@ -246,13 +252,13 @@ class Renderer:
         picture = None
         if story.image and ix.pictures:
             picture = ix.pictures(story.image.path, story.image.alt, lambda t: relative_url(story.url, t), True)
-        scope = (("campaign:" + campaign.id,) if campaign else ()) + tuple("tag:" + t for t in story.tags)
+        scope = ("campaign:" + campaign.id,) if campaign else ()
         return self.page(
             story.url, Kind.STORY, story.title, "story.html",
             story=story, campaign=campaign, body=ix.bodies.get(story.id, ""), picture=picture,
             bylines=ix.bylines(story), translations=ix.translations.get(story.id, []),
             preview=story.id in ix.pub.previewed,
-            description=story.summary, lang=story.lang, scope=scope,
+            description=story.summary, lang=story.lang, scope=scope, updated=story.date.date().isoformat(),
         )  # fmt: skip
 
     def story_list(self, base: str, kind: Kind, title: str, stories: Sequence[Story], intro: str = "",
@@ -315,15 +321,17 @@ def _format_day(moment: datetime, lang: str = "en") -> str:
     return format_date(moment, format="long", locale=lang.replace("-", "_"))
 
 
-def generate_pages(
-    pub: Publication,
-    settings: Settings,
-    bodies: Mapping[str, str],
-    markdown_to_html: Callable[[str], str],
-    pictures: Callable[[str, str, Callable[[str], str], bool], str] | None = None,
-) -> list[GeneratedPage]:
+def feed_groups(pub: Publication, settings: Settings) -> list[tuple[str, str, list]]:
+    """The feeds, grouped for the Subscribe page."""
+    plans = plan_feeds(pub, settings)
+    groups = (("site", "The whole site"), ("lang", "By language"), ("campaign", "By campaign"),
+              ("tag", "By theme"), ("ambassador", "By ambassador"))  # fmt: skip
+    return [(key, heading, [p for p in plans if p.scope.split(":")[0] == key]) for key, heading in groups]
+
+
+def generate_pages(index: SiteIndex, markdown_to_html: Callable[[str], str]) -> list[GeneratedPage]:
     """Every generated page of the site, in a stable order."""
-    index = SiteIndex(pub, settings, bodies, pictures)
+    pub, settings = index.pub, index.settings
     r = Renderer(index)
     pages = [r.page("", Kind.HOME, settings.site_name, "home.html", stories=pub.stories[:6],
                     campaign=index.current_campaign(), description=f"{settings.site_name}: stories "
@@ -339,6 +347,8 @@ def generate_pages(
     pages += [r.ambassador(a, markdown_to_html(a.body)) for a in pub.ambassadors]
     for facet in FACETS:
         pages += r.facet_pages(facet)
+    pages.append(r.page("subscribe/", Kind.SUBSCRIBE, "Subscribe", "subscribe.html", groups=feed_groups(pub, settings),
+                        description=f"Follow {settings.site_name} in a feed reader: RSS, Atom and JSON Feed."))  # fmt: skip
     pages += [r.page(s.url, Kind.TOMBSTONE, "Story withdrawn", "tombstone.html", robots="noindex",
                      description="This story was withdrawn.") for s in pub.tombstones]  # fmt: skip
     return pages

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .feeds import EntryExtras, build_feeds, feed_links
+from .images import ImageReport, ImageSettings, Rendition, picture_html, process_images
 from .loader import load_content
-from .models import Problem
-from .pages import GeneratedPage, generate_pages
+from .models import Image, Problem
+from .pages import GeneratedPage, SiteIndex, generate_pages
 from .publish import Publication, publish
 from .render import render_bodies, render_body
 from .settings import Settings
@@ -44,6 +46,7 @@ class Build:
     pages: tuple[GeneratedPage, ...]
     files: tuple[StaticFile, ...] = ()
     report: tuple[str, ...] = field(default=())
+    images: ImageReport | None = None
 
 
 def publication_report(pub: Publication) -> tuple[str, ...]:
@@ -61,12 +64,57 @@ def check(settings: Settings, now: datetime) -> tuple[list[Problem], Publication
     return problems, (None if problems else publish(content, now))
 
 
-def prepare(settings: Settings, now: datetime, preview: bool = False) -> Build:
+def published_images(pub: Publication) -> dict[str, tuple[Image, str]]:
+    """Every image the published content shows, with the file that shows it first."""
+    found: dict[str, tuple[Image, str]] = {}
+    owners = [(s.image, s.path) for s in pub.stories] + [(c.image, c.path) for c in pub.campaigns]
+    owners += [(a.photo, a.path) for a in pub.ambassadors]
+    for image, owner in owners:
+        if image is not None:
+            found.setdefault(image.path, (image, owner))
+    return found
+
+
+def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir: Path | None = None) -> Build:
     """Everything the site will contain; raises ContentError before anything is written."""
     content, problems = load_content(settings)
     if problems:
         raise ContentError(problems)
     pub = publish(content, now, preview=preview)
+    images = published_images(pub)
+    renditions, image_problems, image_report = process_images(
+        settings.root, images, cache_dir or settings.root / ".cache" / "images", ImageSettings()
+    )
+    if image_problems:
+        raise ContentError([Problem(images[p.path][1], 1, f"image {p.path}: {p.message}") for p in image_problems])
     bodies = dict(zip((s.id for s in pub.stories), render_bodies((s.body for s in pub.stories), os.cpu_count() or 1)))
-    pages = generate_pages(pub, settings, bodies, render_body)
-    return Build(publication=pub, pages=tuple(pages), report=publication_report(pub))
+
+    def picture(path: str, alt: str, href, main: bool) -> str:
+        return picture_html(renditions[path], alt, href, main=main)
+
+    links = feed_links(pub, settings)
+    index = SiteIndex(pub, settings, bodies, picture, links)
+    pages = generate_pages(index, render_body)
+    feeds = build_feeds(pub, settings, {s.id: entry_extras(index, s, renditions) for s in pub.stories})
+    derivatives = {d.url: d.cache_path for r in renditions.values() for d in r.derivatives}
+    files = [StaticFile(f.url, content=f.content) for f in feeds]
+    files += [StaticFile(url, source=path) for url, path in sorted(derivatives.items())]
+    report = publication_report(pub) + (
+        f"images: {image_report.encoded} encoded, {image_report.reused} reused, {image_report.removed} removed "
+        f"from the cache in {image_report.seconds:.1f}s",
+    )
+    return Build(publication=pub, pages=tuple(pages), files=tuple(files), report=report, images=image_report)
+
+
+def entry_extras(index: SiteIndex, story, renditions: dict[str, Rendition]) -> EntryExtras:
+    """What a feed entry shows, taken from what the page shows."""
+    rendition = renditions.get(story.image.path) if story.image else None
+    image = rendition.largest_jpeg if rendition else None
+    return EntryExtras(
+        html=index.bodies.get(story.id, ""),
+        authors=tuple(link.label for link in index.bylines(story)),
+        image_url=image.url if image else None,
+        image_size=image.size if image else None,
+        image_mime=image.mime if image else None,
+        image_alt=story.image.alt if story.image else None,
+    )

@@ -24,13 +24,14 @@ from . import output
 from .pages import GeneratedPage
 from .pipeline import Build, ContentError, prepare
 from .publish import build_clock
-from .settings import DEFAULT_TAGS, from_options
+from .settings import DEFAULT_REGIONS, DEFAULT_TAGS, from_options
 
 log = logging.getLogger("mkdocs.plugins.stories")
 
 
 class _PluginConfig(base.Config):
     tags = c.ListOfItems(c.Type(str), default=list(DEFAULT_TAGS))
+    regions = c.ListOfItems(c.Type(str), default=list(DEFAULT_REGIONS))
     timezone = c.Type(str, default="Europe/London")
     per_page = c.Type(int, default=20)
     feed_items = c.Type(int, default=30)
@@ -60,6 +61,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.serving = False
         self.build: Build | None = None
         self.pages: dict[str, GeneratedPage] = {}
+        self.site_feeds: tuple = ()
         self.final_dir: Path | None = None
         self.staging: Path | None = None
 
@@ -69,13 +71,16 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         settings = from_options(Path(config.config_file_path).parent, config.site_name, config.site_url or "", dict(self.config))
         preview = self.config.preview or self.serving or os.environ.get("STORIES_PREVIEW") == "1"
+        now = build_clock()
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
         try:
-            self.build = prepare(settings, build_clock(), preview=preview)
+            self.build = prepare(settings, now, preview=preview)
         except ContentError as exc:
             raise PluginError(str(exc)) from None
         for line in self.build.report:
             log.info(line)
         self.pages = {p.src_uri: p for p in self.build.pages}
+        self.site_feeds = self.pages["index.md"].feeds
         self.final_dir = Path(config.site_dir)
         self.staging = output.staging_dir(self.final_dir)
         config.site_dir = str(self.staging)
@@ -96,8 +101,12 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         generated = self.pages.get(page.file.src_uri)
         if generated is None:
+            page.meta["feeds"] = self.site_feeds
             return markdown
+        page.meta["feeds"] = generated.feeds
         page.meta.update(title=generated.title, description=generated.description, stories=generated)
+        if generated.robots:
+            page.meta["search"] = {"exclude": True}
         return ""
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:

@@ -19,6 +19,13 @@ DEFAULT_TAGS = (
     "volunteering", "welcome", "youth",
 )  # fmt: skip
 
+# Where a pseudonymous person lives is shown at this level only (the UK's nations and regions).
+DEFAULT_REGIONS = (
+    "North East England", "North West England", "Yorkshire and the Humber", "East Midlands",
+    "West Midlands", "East of England", "London", "South East England", "South West England",
+    "Wales", "Scotland", "Northern Ireland",
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -26,6 +33,7 @@ class Settings:
     site_name: str = "Migrant stories"
     site_url: str = "https://example.org/"
     tags: tuple[str, ...] = DEFAULT_TAGS
+    regions: tuple[str, ...] = DEFAULT_REGIONS
     timezone: str = "Europe/London"
     per_page: int = 20
     feed_items: int = 30
@@ -47,7 +55,7 @@ class Settings:
         return self.site_url.rstrip("/") + "/" + url.lstrip("/")
 
 
-PLUGIN_OPTIONS = ("tags", "timezone", "per_page", "feed_items")
+PLUGIN_OPTIONS = ("tags", "regions", "timezone", "per_page", "feed_items")
 
 
 class _TolerantLoader(yaml.SafeLoader):
@@ -59,8 +67,9 @@ _TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 def from_options(root: Path, site_name: str, site_url: str, options: dict[str, Any]) -> Settings:
     known = {key: options[key] for key in PLUGIN_OPTIONS if options.get(key) is not None}
-    if "tags" in known:
-        known["tags"] = tuple(known["tags"])
+    for key in ("tags", "regions"):
+        if key in known:
+            known[key] = tuple(known[key])
     site_url = (site_url or Settings.site_url).rstrip("/") + "/"
     return Settings(root=root.resolve(), site_name=site_name or Settings.site_name, site_url=site_url, **known)
 

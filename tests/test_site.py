@@ -1,0 +1,163 @@
+"""Generated pages: what they contain and what they link to, on small sites built for real."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        for name in ("href", "src"):
+            if attrs.get(name) and not (tag == "link" and attrs.get("rel") in ("alternate", "canonical")):
+                self.links.append(attrs[name])
+
+
+def broken_links(site_dir: Path) -> list[str]:
+    """Every internal href/src in every page resolves to a file in the built site."""
+    broken = []
+    for page in site_dir.rglob("*.html"):
+        parser = _Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        base = "http://site/" + page.relative_to(site_dir).as_posix()
+        for link in parser.links:
+            url = urlparse(urljoin(base, link))
+            if url.netloc != "site" or url.scheme not in ("http", ""):
+                continue
+            target = site_dir / url.path.lstrip("/")
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{page.relative_to(site_dir)}: {link}")
+    return broken
+
+
+@pytest.fixture
+def sample(site):
+    site.campaign()
+    site.campaign("2020-wetogether", title="We Together", hashtag="#WeTogether")
+    site.ambassador("amer", body="Amer coordinates a bike project.\n")
+    site.ambassador("sarah", origin="GB", lives_in="Leeds", role="Teacher")
+    site.story(
+        "cooking-day", storytellers=["amer"], by=None, campaign="2021-it-takes-a-community",
+        tags=["food", "community"], origin=["SY"], place="London", content_warning="Mentions war.",
+        body="## The kitchen\n\nWe cooked together.\n",
+    )  # fmt: skip
+    site.story("football", tags=["sport", "community"], place="Hull", date="2021-11-01T10:00:00+00:00")
+    site.story("old-story", year=2020, campaign="2020-wetogether", tags=["food"], date="2020-12-18")
+    site.build()
+    return site
+
+
+def test_story_page_shows_everything_a_reader_needs(sample):
+    html = sample.page("stories/2021/cooking-day")
+    assert "<h1>Cooking Day</h1>" in html
+    assert 'href="../../../ambassadors/amer/">Amer</a>' in html
+    assert '<time datetime="2021-12-18T09:00:00+00:00">December 18, 2021</time>' in html
+    assert 'href="../../../campaigns/2021-it-takes-a-community/">#ItTakesACommunity · 2021' in html
+    assert 'href="../../../tags/food/">Food</a>' in html
+    assert 'href="../../../places/london/">London</a>' in html
+    assert 'href="../../../countries/sy/">Syria</a>' in html
+    assert "1 min read" in html
+    warning = html.index("Content warning:")
+    assert warning < html.index("We cooked together.")
+    assert html.count("<h1") == 1
+
+
+def test_campaign_page_lists_ambassadors_and_stories(sample):
+    html = sample.page("campaigns/2021-it-takes-a-community")
+    assert "#ItTakesACommunity" in html and "IOM UK" in html
+    assert 'href="../../ambassadors/amer/">Amer</a>' in html
+    assert 'href="../../stories/2021/cooking-day/">Cooking Day</a>' in html
+    assert "old-story" not in html
+    assert "Get involved" in html
+
+
+def test_ambassador_index_and_profile(sample):
+    index = sample.page("ambassadors")
+    assert index.index("2021: #ItTakesACommunity") < index.index("Amer")
+    profile = sample.page("ambassadors/amer")
+    assert "Amer coordinates a bike project." in profile
+    assert 'href="../../stories/2021/cooking-day/">Cooking Day</a>' in profile
+    assert "2021 #ItTakesACommunity" in profile
+
+
+def test_facet_pages_have_counts_and_lists(sample):
+    tags = sample.page("tags")
+    assert re.search(r'href="food/">Food</a> <span class="count">\(2\)</span>', tags)
+    assert re.search(r'href="community/">Community</a> <span class="count">\(2\)</span>', tags)
+    food = sample.page("tags/food")
+    assert "Cooking Day" in food and "Old Story" in food and "Football" not in food
+    assert "Syria" in sample.page("countries")
+    assert "Hull" in sample.page("places/hull")
+    assert "Old Story" in sample.page("years/2020") and "Football" not in sample.page("years/2020")
+
+
+def test_all_stories_index_is_paginated_newest_first_and_not_in_nav(site):
+    for n in range(45):
+        site.story(f"story-{n:02d}", date=f"2021-11-{1 + n % 28:02d}T{n % 24:02d}:00:00+00:00")
+    site.build()
+    first, third = site.page("stories"), site.page("stories/page/3")
+    assert "All stories (page 3 of 3)" in third
+    assert first.count('class="story-card"') == 20 and third.count('class="story-card"') == 5
+    assert 'rel="next"' in first and 'href="page/2/"' in first
+    dates = re.findall(r'<time datetime="([^"]+)"', first)
+    assert dates == sorted(dates, reverse=True)
+    assert "story-00" not in site.page("about"), "stories must not be listed in the site navigation"
+
+
+def test_home_page_shows_latest_stories_and_campaign(sample):
+    home = sample.page("")
+    assert "Cooking Day" in home and "#ItTakesACommunity" in home
+    assert 'href="ambassadors/"' in home and 'href="tags/"' in home
+
+
+def test_no_broken_internal_links(sample):
+    assert broken_links(sample.root / "site") == []
+
+
+def test_translations_link_both_ways_with_language_and_direction(site):
+    site.story("original-ar", lang="ar", title="ما معنى المجتمع", id="urn:uuid:ar-1")
+    site.story("translated-en", translation_of="urn:uuid:ar-1")
+    site.build()
+    ar = site.page("stories/2021/original-ar")
+    en = site.page("stories/2021/translated-en")
+    assert '<html lang="ar" dir="rtl"' in ar and '<body dir="rtl"' in ar
+    assert '<html lang="en" dir="ltr"' in en
+    assert 'hreflang="en" lang="en">English</a>' in ar
+    assert 'hreflang="ar" lang="ar">العربية</a>' in en
+
+
+def test_raw_html_in_a_body_is_sanitized(site):
+    site.story("unsafe", body='Hi <script>alert(1)</script><img src="x.png" alt="x" onerror="alert(2)">'
+                               '<a href="javascript:alert(3)">link</a><iframe src="https://evil.example"></iframe>\n')
+    site.build()
+    html = site.page("stories/2021/unsafe")
+    body = html[html.index('class="story__body"'):]
+    for bad in ("<script>alert", "onerror", "javascript:", "<iframe"):
+        assert bad not in body
+
+
+def test_sample_content_builds_with_every_page_type():
+    from builder.pipeline import prepare
+    from builder.publish import build_clock
+    from builder.settings import load_settings
+
+    build = prepare(load_settings(Path(__file__).parent.parent / "mkdocs.yml"), build_clock())
+    kinds = {page.kind.value for page in build.pages}
+    assert kinds >= {"home", "story", "stories", "campaigns", "campaign", "ambassadors", "ambassador", "facets", "facet"}
+    assert len(build.publication.campaigns) >= 2
+    assert len(build.publication.ambassadors) >= 8
+    assert any(s.lang == "ar" for s in build.publication.stories)
