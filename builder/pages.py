@@ -22,6 +22,7 @@ import jinja2
 from babel import Locale
 from babel.dates import format_date
 
+from .i18n import translate
 from .feeds import FORMATS, FeedLink, plan_feeds
 from .models import Ambassador, Campaign, Story
 from .publish import Publication
@@ -202,6 +203,38 @@ class SiteIndex:
                 result[story.id] = [s for s in members if s.id != story.id]
         return result
 
+    @cached_property
+    def _positions(self) -> dict[str, dict[str, int]]:
+        """For each facet list, where each story stands in it (lists are newest first)."""
+        return {
+            f"{key}:{value}": {s.id: i for i, s in enumerate(stories)}
+            for key, groups in {**self.facet_stories, "campaigns": self.by_campaign}.items()
+            if key != "years"
+            for value, stories in groups.items()
+        }
+
+    def related(self, story: Story, count: int = 3, window: int = 24) -> list[Story]:
+        """Up to `count` stories that share the most with this one, never a translation of it.
+
+        Candidates are the `window` stories nearest in time in each list the story is in, so
+        the cost per story stays bounded however large a tag becomes. Ranking is deterministic:
+        shared tags, campaign, origin and place, then nearness in time, then id.
+        """
+        keys = [("tags", t, 3) for t in story.tags] + [("countries", o, 2) for o in story.origin]
+        keys += [("places", story.place, 2)] if story.place else []
+        keys += [("campaigns", story.campaign, 2)] if story.campaign else []
+        scores: dict[str, int] = defaultdict(int)
+        excluded = {story.id} | {s.id for s in self.translations.get(story.id, [])}
+        for key, value, weight in keys:
+            group = self.by_campaign[value] if key == "campaigns" else self.facet_stories[key].get(value, [])
+            position = self._positions[f"{key}:{value}"][story.id]
+            for other in group[max(0, position - window // 2) : position + window // 2 + 1]:
+                if other.id not in excluded:
+                    scores[other.id] += weight
+        distance = lambda other_id: abs((self.stories_by_id[other_id].date - story.date).total_seconds())  # noqa: E731
+        ranked = sorted(scores, key=lambda i: (-scores[i], distance(i), i))
+        return [self.stories_by_id[i] for i in ranked[:count]]
+
     def bylines(self, story: Story) -> list[Link]:
         links = []
         for ambassador_id in story.storytellers:
@@ -233,7 +266,7 @@ class Renderer:
         )
         self.env.globals.update(
             FACETS={f.key: f for f in FACETS}, country_name=country_name, language_name=language_name,
-            reading_minutes=reading_minutes, text_direction=text_direction, FORMATS=FORMATS,
+            reading_minutes=reading_minutes, text_direction=text_direction, FORMATS=FORMATS, t=translate,
         )  # fmt: skip
         self.env.filters["day"] = _format_day
 
@@ -256,7 +289,7 @@ class Renderer:
         return self.page(
             story.url, Kind.STORY, story.title, "story.html",
             story=story, campaign=campaign, body=ix.bodies.get(story.id, ""), picture=picture,
-            bylines=ix.bylines(story), translations=ix.translations.get(story.id, []),
+            bylines=ix.bylines(story), translations=ix.translations.get(story.id, []), related=ix.related(story),
             preview=story.id in ix.pub.previewed,
             description=story.summary, lang=story.lang, scope=scope, updated=story.date.date().isoformat(),
         )  # fmt: skip

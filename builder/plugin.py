@@ -21,7 +21,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from . import output
-from .pages import GeneratedPage
+from .pages import GeneratedPage, text_direction
 from .pipeline import Build, ContentError, prepare
 from .publish import build_clock
 from .settings import DEFAULT_REGIONS, DEFAULT_TAGS, from_options
@@ -38,10 +38,22 @@ class _PluginConfig(base.Config):
     preview = c.Type(bool, default=False)
 
 
-def localize_document(html: str, lang: str, direction: str) -> str:
-    """Set the document's language and direction, which the theme fixes site-wide."""
+_CHROME = re.compile(r'<(header|nav|footer|div)\b(?=[^>]*(?:"md-header"|"md-tabs"|"md-footer[ "]|md-sidebar--primary"|'
+                     r'md-sidebar--secondary"|data-md-component="skip"))')
+
+
+def localize_document(html: str, lang: str, direction: str, site_lang: str) -> str:
+    """Set the document's language and direction, which the theme fixes site-wide.
+
+    The theme's own header, navigation and footer stay in the site's language, and say so,
+    so that a screen reader reads "Home" in English on a page in Arabic.
+    """
     html = re.sub(r'<html lang="[^"]*"', f'<html lang="{lang}" dir="{direction}"', html, count=1)
-    return re.sub(r'<body dir="[^"]*"', f'<body dir="{direction}"', html, count=1)
+    html = re.sub(r'<body dir="[^"]*"', f'<body dir="{direction}"', html, count=1)
+    if lang != site_lang:
+        site_dir = text_direction(site_lang)
+        html = _CHROME.sub(rf'<\1 lang="{site_lang}" dir="{site_dir}"', html)
+    return html
 
 
 class _WarningCounter(logging.Handler):
@@ -115,7 +127,9 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
 
     def on_post_page(self, output_html: str, *, page: Page, config: MkDocsConfig) -> str:
         generated = self.pages.get(page.file.src_uri)
-        return localize_document(output_html, generated.lang, generated.direction) if generated else output_html
+        if generated is None:
+            return output_html
+        return localize_document(output_html, generated.lang, generated.direction, config.theme["language"])
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.staging and self.final_dir

@@ -66,7 +66,7 @@ def test_story_page_shows_everything_a_reader_needs(sample):
     assert "<h1>Cooking Day</h1>" in html
     assert 'href="../../../ambassadors/amer/">Amer</a>' in html
     assert '<time datetime="2021-12-18T09:00:00+00:00">December 18, 2021</time>' in html
-    assert 'href="../../../campaigns/2021-it-takes-a-community/">#ItTakesACommunity · 2021' in html
+    assert 'href="../../../campaigns/2021-it-takes-a-community/"><bdi>#ItTakesACommunity</bdi> · 2021' in html
     assert 'href="../../../tags/food/">Food</a>' in html
     assert 'href="../../../places/london/">London</a>' in html
     assert 'href="../../../countries/sy/">Syria</a>' in html
@@ -161,3 +161,25 @@ def test_sample_content_builds_with_every_page_type():
     assert len(build.publication.campaigns) >= 2
     assert len(build.publication.ambassadors) >= 8
     assert any(s.lang == "ar" for s in build.publication.stories)
+
+
+def test_related_stories_rank_shared_themes_first_and_skip_translations(site):
+    site.story("anchor", tags=["food", "sport"], place="Hull", id="urn:uuid:anchor")
+    site.story("both-tags", tags=["food", "sport"], date="2021-10-01T09:00:00+00:00")
+    site.story("one-tag-same-place", tags=["food"], place="Hull", date="2021-10-02T09:00:00+00:00")
+    site.story("one-tag", tags=["sport"], date="2021-10-03T09:00:00+00:00")
+    site.story("unrelated", tags=["housing"], date="2021-12-17T09:00:00+00:00")
+    site.story("anchor-ar", tags=["food", "sport"], lang="ar", translation_of="urn:uuid:anchor")
+    site.build()
+    html = site.page("stories/2021/anchor")
+    related = html[html.index('id="related-heading"'):]
+    titles = re.findall(r'class="story-card__title"><a href="[^"]+">([^<]+)</a>', related)
+    assert titles == ["Both Tags", "One Tag Same Place", "One Tag"]
+
+
+def test_story_in_arabic_speaks_arabic_and_marks_the_english_chrome(site):
+    site.story("arabic", lang="ar", title="قصة", content_warning="تحذير", tags=["food"])
+    site.build()
+    html = site.page("stories/2021/arabic")
+    assert "تنبيه بشأن المحتوى" in html and "دقائق للقراءة" in html and "المواضيع" in html
+    assert '<header lang="en" dir="ltr" class="md-header"' in html
