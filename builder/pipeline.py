@@ -16,6 +16,7 @@ from .images import ImageReport, ImageSettings, Rendition, picture_html, process
 from .loader import load_content
 from .models import Image, Problem
 from .pages import GeneratedPage, SiteIndex, generate_pages
+from .progress import Progress
 from .publish import Publication, publish
 from .render import render_bodies, render_body
 from .settings import Settings
@@ -59,6 +60,15 @@ def publication_report(pub: Publication) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def build_summary(build: Build, seconds: float) -> str:
+    feeds = sum(1 for f in build.files if f.content is not None)
+    images = build.images
+    held = len(build.publication.held)
+    encoded = f"{images.encoded} encoded, {images.reused} reused" if images else "none"
+    return (f"summary: {len(build.pages)} pages, {feeds} feed files, images {encoded}, {held} held back, "
+            f"built in {seconds:.1f}s")  # fmt: skip
+
+
 def check(settings: Settings, now: datetime) -> tuple[list[Problem], Publication | None]:
     content, problems = load_content(settings)
     return problems, (None if problems else publish(content, now))
@@ -83,7 +93,8 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     pub = publish(content, now, preview=preview)
     images = published_images(pub)
     renditions, image_problems, image_report = process_images(
-        settings.root, images, cache_dir or settings.root / ".cache" / "images", ImageSettings()
+        settings.root, images, cache_dir or settings.root / ".cache" / "images", ImageSettings(),
+        progress=Progress("images", len(images), minimum=8),
     )
     if image_problems:
         raise ContentError([Problem(images[p.path][1], 1, f"image {p.path}: {p.message}") for p in image_problems])

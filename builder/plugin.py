@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 from pathlib import Path
 
 from mkdocs.config import base
@@ -22,7 +23,8 @@ from mkdocs.structure.pages import Page
 
 from . import output
 from .pages import GeneratedPage, text_direction
-from .pipeline import Build, ContentError, prepare
+from .pipeline import Build, ContentError, build_summary, prepare
+from .progress import Progress
 from .publish import build_clock
 from .settings import DEFAULT_REGIONS, DEFAULT_TAGS, from_options
 
@@ -74,6 +76,9 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.build: Build | None = None
         self.pages: dict[str, GeneratedPage] = {}
         self.site_feeds: tuple = ()
+        self.started = 0.0
+        self.rendered = 0
+        self.progress = Progress("pages", 0)
         self.final_dir: Path | None = None
         self.staging: Path | None = None
 
@@ -83,6 +88,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         settings = from_options(Path(config.config_file_path).parent, config.site_name, config.site_url or "", dict(self.config))
         preview = self.config.preview or self.serving or os.environ.get("STORIES_PREVIEW") == "1"
+        self.started = time.perf_counter()
         now = build_clock()
         os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
         try:
@@ -91,6 +97,8 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             raise PluginError(str(exc)) from None
         for line in self.build.report:
             log.info(line)
+        self.rendered = 0
+        self.progress = Progress("pages", len(self.build.pages), minimum=500)
         self.pages = {p.src_uri: p for p in self.build.pages}
         self.site_feeds = self.pages["index.md"].feeds
         self.final_dir = Path(config.site_dir)
@@ -129,6 +137,8 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         generated = self.pages.get(page.file.src_uri)
         if generated is None:
             return output_html
+        self.rendered += 1
+        self.progress(self.rendered)
         return localize_document(output_html, generated.lang, generated.direction, config.theme["language"])
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
@@ -139,6 +149,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             log.error("strict mode: %d warnings, the previous site is left in place", self.warnings.count)
         else:
             output.swap_into_place(self.staging, self.final_dir)
+            log.info(build_summary(self.build, time.perf_counter() - self.started))
         config.site_dir = str(self.final_dir)
 
     def on_build_error(self, *, error: Exception) -> None:
