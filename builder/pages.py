@@ -55,6 +55,7 @@ class GeneratedPage:
     lang: str = "en"
     robots: str = ""
     updated: str = ""  # the sitemap's lastmod: content dates only, so rebuilds change nothing
+    searchable: bool = False
     feeds: tuple[FeedLink, ...] = ()  # the feeds this page announces with <link rel="alternate">
 
     @property
@@ -271,7 +272,7 @@ class Renderer:
         self.env.filters["day"] = _format_day
 
     def page(self, url: str, kind: Kind, title: str, template: str, **context) -> GeneratedPage:
-        meta = {k: context.pop(k) for k in ("description", "lang", "robots", "updated") if k in context}
+        meta = {k: context.pop(k) for k in ("description", "lang", "robots", "updated", "searchable") if k in context}
         scope = ("site",) + context.pop("scope", ())
         feeds = tuple(link for key in scope for link in self.index.feeds.get(key, ()))
         html = self.env.get_template(template).render(
@@ -292,6 +293,7 @@ class Renderer:
             bylines=ix.bylines(story), translations=ix.translations.get(story.id, []), related=ix.related(story),
             preview=story.id in ix.pub.previewed,
             description=story.summary, lang=story.lang, scope=scope, updated=story.date.date().isoformat(),
+            searchable=story.id not in ix.pub.previewed,
         )  # fmt: skip
 
     def story_list(self, base: str, kind: Kind, title: str, stories: Sequence[Story], intro: str = "",
@@ -332,7 +334,7 @@ class Renderer:
             url, Kind.CAMPAIGN, f"{campaign.title} {campaign.hashtag}", "campaign.html",
             campaign=campaign, body=body, banner=banner, stories=ix.by_campaign.get(campaign.id, []),
             ambassadors=ix.ambassadors_by_campaign.get(campaign.id, []),
-            description=campaign.summary, scope=("campaign:" + campaign.id,),
+            description=campaign.summary, scope=("campaign:" + campaign.id,), searchable=True,
         )  # fmt: skip
 
     def ambassador(self, ambassador: Ambassador, body: str) -> GeneratedPage:
@@ -346,7 +348,7 @@ class Renderer:
             person=ambassador, body=body, photo=photo, stories=ix.by_storyteller.get(ambassador.id, []),
             campaigns=ix.campaigns_of.get(ambassador.id, []),
             description=f"{ambassador.person.public_name}: {ambassador.role}",
-            scope=("ambassador:" + ambassador.id,),
+            scope=("ambassador:" + ambassador.id,), searchable=True,
         )  # fmt: skip
 
 

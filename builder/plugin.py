@@ -21,7 +21,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import output
+from . import output, search
 from .pages import GeneratedPage, text_direction
 from .pipeline import Build, ContentError, build_summary, prepare
 from .progress import Progress
@@ -67,6 +67,26 @@ class _WarningCounter(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.count += 1
+
+
+_ALTERNATE_PREFETCH = ('M("link[rel=alternate]")', 'M("link[rel=alternate][hreflang]")')
+
+
+def quiet_alternate_prefetch(site_dir: Path) -> None:
+    """Stop Material fetching `sitemap.xml` beside every `<link rel="alternate">`.
+
+    Material does that to map pages between language versions, which only ever carry
+    `hreflang`; for our feed links it would request `/feeds/sitemap.xml` and the like from
+    `site_url` on every page view: wasted bytes for readers, and a third-party request
+    wherever the site is not served from `site_url`. Material 9.8 is frozen (end of life), so
+    the one expression patched here will not move; if it is not found, the build says so.
+    """
+    bundles = list((site_dir / "assets" / "javascripts").glob("bundle.*.min.js"))
+    for bundle in bundles:
+        text = bundle.read_text(encoding="utf-8")
+        if _ALTERNATE_PREFETCH[0] not in text:
+            raise PluginError(f"{bundle.name}: Material's alternate-link prefetch not found; review quiet_alternate_prefetch")
+        bundle.write_text(text.replace(*_ALTERNATE_PREFETCH), encoding="utf-8")
 
 
 class StoriesPlugin(BasePlugin[_PluginConfig]):
@@ -131,7 +151,9 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         generated = self.pages.get(page.file.src_uri)
-        return generated.html if generated else html
+        if generated is None:
+            return html
+        return search.searchable(generated.html) if generated.searchable else generated.html
 
     def on_post_page(self, output_html: str, *, page: Page, config: MkDocsConfig) -> str:
         generated = self.pages.get(page.file.src_uri)
@@ -148,6 +170,12 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             output.discard(self.staging)
             log.error("strict mode: %d warnings, the previous site is left in place", self.warnings.count)
         else:
+            quiet_alternate_prefetch(self.staging)
+            try:
+                report = search.index_site(self.staging)
+            except search.SearchError as exc:
+                raise PluginError(str(exc)) from None
+            log.info("search: %d pages indexed, %d files, %d KB", report.pages, report.files, report.bytes // 1024)
             output.swap_into_place(self.staging, self.final_dir)
             log.info(build_summary(self.build, time.perf_counter() - self.started))
         config.site_dir = str(self.final_dir)
