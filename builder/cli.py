@@ -59,7 +59,11 @@ def cmd_new(args: argparse.Namespace) -> int:
     settings = load_settings(Path(args.config))
     try:
         path = scaffold(settings, args.kind, args.slug, campaign=args.campaign, now=build_clock())
-    except (FileExistsError, ValueError) as exc:
+    except FileExistsError as exc:
+        existing = Path(exc.filename).relative_to(settings.root).as_posix()
+        print(f"error: {existing} already exists: choose another name or edit that file", file=sys.stderr)
+        return 1
+    except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(path.relative_to(settings.root).as_posix())
@@ -72,8 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("check", help="check every story, campaign and profile; exit 1 on any problem")
-    p.add_argument("--format", choices=("text", "github"), default="text",
-                   help="github: annotations that show on a pull request's lines")  # fmt: skip
+    p.add_argument("--format", choices=("text", "github"),
+                   default="github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text",
+                   help="github (the default on GitHub Actions): annotations on a pull request's lines")  # fmt: skip
     p.add_argument("--report", action="store_true", help="also show what would be published or held back")
     p.set_defaults(run=cmd_check)
 

@@ -34,6 +34,15 @@ _PLACE_REFUSALS = (
 )  # fmt: skip
 
 
+# The `new` command's placeholders: a file still holding one is not ready to publish.
+PLACEHOLDERS = frozenset({
+    "FORM-ID", "Write the title here", "One or two plain sentences that say what the story is about.",
+    "Your name or the storyteller's chosen name", "Full name, first name, or chosen pseudonym", "XX",
+    "Town, city or region (a region only for a pseudonym)", "What they do", "The theme's title", "#Hashtag",
+    "One sentence on the theme", "One or two sentences",
+})  # fmt: skip
+
+
 def nearest(value: str, choices: Iterable[str]) -> str:
     """A 'did you mean' hint, or '' when nothing is close."""
     match = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
@@ -60,15 +69,21 @@ class Fields:
     def has(self, key: str) -> bool:
         return self.meta.get(key) is not None
 
-    def _get(self, key: str, required: bool) -> Any:
+    def _get(self, key: str, required: bool, hint: str = "") -> Any:
         self.seen.add(key)
         value = self.meta.get(key)
         if value is None and required:
-            self.problem(None, f"missing required field `{key}`")
+            if key in self.meta:
+                self.problem(key, f"`{key}` has no value", "a value starting with # must be in quotes")
+            else:
+                self.problem(None, f"missing required field `{key}`", hint)
+        elif isinstance(value, str) and value.strip() in PLACEHOLDERS:
+            self.problem(key, f"`{key}` still holds the template's placeholder {value!r}", "write the real value")
+            return None
         return value
 
-    def text(self, key: str, required: bool = False, allow_empty: bool = False) -> str | None:
-        value = self._get(key, required)
+    def text(self, key: str, required: bool = False, allow_empty: bool = False, hint: str = "") -> str | None:
+        value = self._get(key, required, hint)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):

@@ -8,6 +8,7 @@ so that a problem in one file never hides a problem in another.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -15,7 +16,7 @@ from typing import Iterable
 from babel import Locale, UnknownLocaleError
 
 from .anonymity import KeyLines, anonymity_problems
-from .fields import Fields, nearest
+from .fields import PLACEHOLDERS, Fields, nearest
 from .models import Ambassador, Campaign, Consent, Content, Display, Image, Person, Problem, Scope, Story
 from .render import body_headings_problem
 from .settings import Settings
@@ -154,14 +155,18 @@ class _Reader:
                            "e.g. " + re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") + ".md")  # fmt: skip
         if not (year_dir.isdigit() and len(year_dir) == 4 and path.parent.parent == self.settings.stories_dir):
             fields.problem(None, "stories live in stories/<year>/<slug>.md")
-        story_id = fields.text("id", required=True)
+        fresh_id = f'id: "urn:uuid:{uuid.uuid4()}"'
+        story_id = fields.text("id", required=True, hint=f"add the line {fresh_id} and never change it")
+        if story_id and story_id.startswith("urn:uuid:") and not _valid_uuid(story_id[9:]):
+            fields.problem("id", f"`id` is not a valid UUID: {story_id!r}", f"e.g. {fresh_id}")
+            story_id = None
         title = fields.text("title", required=True)
         when = fields.instant("date", self.settings.zone, required=True)
         summary = fields.text("summary", required=True)
         storytellers = fields.texts("storytellers")
         self.refer(fields, "storytellers", "ambassador", storytellers)
         by = self.bylines(fields)
-        if not storytellers and not by:
+        if not storytellers and not by and not fields.has("by"):
             fields.problem(None, "a story needs `storytellers` (ambassador ids) or `by` (bylines)")
         campaign = fields.text("campaign")
         if campaign:
@@ -203,7 +208,9 @@ class _Reader:
         items = value if isinstance(value, list) else [value]
         people = []
         for item in items:
-            if isinstance(item, str) and item.strip():
+            if isinstance(item, str) and item.strip() in PLACEHOLDERS:
+                fields.problem("by", f"`by` still holds the template's placeholder {item.strip()!r}", "write the real name")
+            elif isinstance(item, str) and item.strip():
                 people.append(Person(item.strip()))
             elif isinstance(item, LineMap):
                 sub = Fields(item, fields.path, self.problems)
@@ -267,6 +274,14 @@ class _Reader:
             return None
         return Ambassador(path.stem, fields.path, path.parent.parent.name, person, origin[0], lives_in,
                           role, consent, body, arrived, photo)  # fmt: skip
+
+
+def _valid_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _valid_lang(tag: str) -> bool:

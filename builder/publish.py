@@ -30,7 +30,7 @@ class Held:
     detail: str
 
     def __str__(self) -> str:
-        if self.hold is Hold.WITHDRAWN:
+        if self.hold is Hold.WITHDRAWN and self.path.startswith("stories/"):
             return f"withdrawn: {self.path} (tombstone only)"
         return f"held: {self.path} — {self.detail}"
 

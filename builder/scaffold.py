@@ -31,8 +31,9 @@ by: ["Your name or the storyteller's chosen name"]
 campaign: {campaign}
 # Themes from the allowed list in mkdocs.yml: {tags}
 tags: []
-# Countries of origin as ISO codes, e.g. [SY, AF]. A town, city or region only: never an address.
+# Countries of origin as ISO codes, e.g. [SY, AF].
 origin: []
+# A town, city or region only: never an address, postcode or coordinates.
 # place: "Leeds"
 lang: en
 # Optional: a picture next to this file, and what it shows for people who cannot see it.

@@ -63,11 +63,11 @@ def test_bad_input_is_reported_with_path_and_line(site, what, text, message, lin
 
 def test_bad_slug_and_duplicate_id_and_body_heading(site):
     site.story("Bad_Slug")
-    site.story("first", id="urn:uuid:same")
-    site.story("second", id="urn:uuid:same", body="Intro\n\n# A second title\n")
+    site.story("first", id="urn:uuid:00000000-0000-4000-8000-000000000001")
+    site.story("second", id="urn:uuid:00000000-0000-4000-8000-000000000001", body="Intro\n\n# A second title\n")
     problems = problems_of(site)
     assert any(p.startswith("stories/2021/Bad_Slug.md:2: bad file name") for p in problems), problems
-    assert any(p.startswith("stories/2021/second.md:2: duplicate story id 'urn:uuid:same'") for p in problems), problems
+    assert any(p.startswith("stories/2021/second.md:2: duplicate story id 'urn:uuid:00000000-0000-4000-8000-000000000001'") for p in problems), problems
     heading = [p for p in problems if "'# ' heading" in p]
     assert heading and heading[0].startswith("stories/2021/second.md:19:"), problems
 

@@ -129,8 +129,8 @@ def test_no_broken_internal_links(sample):
 
 
 def test_translations_link_both_ways_with_language_and_direction(site):
-    site.story("original-ar", lang="ar", title="ما معنى المجتمع", id="urn:uuid:ar-1")
-    site.story("translated-en", translation_of="urn:uuid:ar-1")
+    site.story("original-ar", lang="ar", title="ما معنى المجتمع", id="urn:uuid:00000000-0000-4000-8000-0000000000a1")
+    site.story("translated-en", translation_of="urn:uuid:00000000-0000-4000-8000-0000000000a1")
     site.build()
     ar = site.page("stories/2021/original-ar")
     en = site.page("stories/2021/translated-en")
@@ -164,12 +164,12 @@ def test_sample_content_builds_with_every_page_type():
 
 
 def test_related_stories_rank_shared_themes_first_and_skip_translations(site):
-    site.story("anchor", tags=["food", "sport"], place="Hull", id="urn:uuid:anchor")
+    site.story("anchor", tags=["food", "sport"], place="Hull", id="urn:uuid:00000000-0000-4000-8000-0000000000a2")
     site.story("both-tags", tags=["food", "sport"], date="2021-10-01T09:00:00+00:00")
     site.story("one-tag-same-place", tags=["food"], place="Hull", date="2021-10-02T09:00:00+00:00")
     site.story("one-tag", tags=["sport"], date="2021-10-03T09:00:00+00:00")
     site.story("unrelated", tags=["housing"], date="2021-12-17T09:00:00+00:00")
-    site.story("anchor-ar", tags=["food", "sport"], lang="ar", translation_of="urn:uuid:anchor")
+    site.story("anchor-ar", tags=["food", "sport"], lang="ar", translation_of="urn:uuid:00000000-0000-4000-8000-0000000000a2")
     site.build()
     html = site.page("stories/2021/anchor")
     related = html[html.index('id="related-heading"'):]
