@@ -23,6 +23,7 @@ from babel import Locale
 from babel.dates import format_date
 
 from .i18n import translate
+from .cards import CardImage
 from .feeds import FORMATS, FeedLink, plan_feeds
 from .models import Ambassador, Campaign, Story
 from .publish import Publication
@@ -56,6 +57,8 @@ class GeneratedPage:
     robots: str = ""
     updated: str = ""  # the sitemap's lastmod: content dates only, so rebuilds change nothing
     searchable: bool = False
+    card: CardImage | None = None  # the social card, only where consent covers social sharing
+    card_alt: str = ""
     feeds: tuple[FeedLink, ...] = ()  # the feeds this page announces with <link rel="alternate">
 
     @property
@@ -138,6 +141,7 @@ class SiteIndex:
     bodies: Mapping[str, str]  # story id -> sanitized HTML
     pictures: Callable[[str, str, Callable[[str], str], bool], str] | None = None
     feeds: Mapping[str, tuple[FeedLink, ...]] = field(default_factory=dict)
+    cards: Mapping[str, CardImage] = field(default_factory=dict)
     facet_stories: dict[str, dict[str, list[Story]]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -272,7 +276,8 @@ class Renderer:
         self.env.filters["day"] = _format_day
 
     def page(self, url: str, kind: Kind, title: str, template: str, **context) -> GeneratedPage:
-        meta = {k: context.pop(k) for k in ("description", "lang", "robots", "updated", "searchable") if k in context}
+        keys = ("description", "lang", "robots", "updated", "searchable", "card", "card_alt")
+        meta = {k: context.pop(k) for k in keys if k in context}
         scope = ("site",) + context.pop("scope", ())
         feeds = tuple(link for key in scope for link in self.index.feeds.get(key, ()))
         html = self.env.get_template(template).render(
@@ -293,7 +298,8 @@ class Renderer:
             bylines=ix.bylines(story), translations=ix.translations.get(story.id, []), related=ix.related(story),
             preview=story.id in ix.pub.previewed,
             description=story.summary, lang=story.lang, scope=scope, updated=story.date.date().isoformat(),
-            searchable=story.id not in ix.pub.previewed,
+            searchable=story.id not in ix.pub.previewed, card=ix.cards.get(f"story:{story.id}"),
+            card_alt=f"{story.title} ({campaign.hashtag if campaign else story.date.year}), {ix.settings.site_name}",
         )  # fmt: skip
 
     def story_list(self, base: str, kind: Kind, title: str, stories: Sequence[Story], intro: str = "",
@@ -335,6 +341,8 @@ class Renderer:
             campaign=campaign, body=body, banner=banner, stories=ix.by_campaign.get(campaign.id, []),
             ambassadors=ix.ambassadors_by_campaign.get(campaign.id, []),
             description=campaign.summary, scope=("campaign:" + campaign.id,), searchable=True,
+            card=ix.cards.get(f"campaign:{campaign.id}"),
+            card_alt=f"{campaign.title} {campaign.hashtag} {campaign.year}, {ix.settings.site_name}",
         )  # fmt: skip
 
     def ambassador(self, ambassador: Ambassador, body: str) -> GeneratedPage:
@@ -349,6 +357,8 @@ class Renderer:
             campaigns=ix.campaigns_of.get(ambassador.id, []),
             description=f"{ambassador.person.public_name}: {ambassador.role}",
             scope=("ambassador:" + ambassador.id,), searchable=True,
+            card=ix.cards.get(f"ambassador:{ambassador.id}"),
+            card_alt=f"{ambassador.person.public_name}, {ambassador.role}, {ix.settings.site_name}",
         )  # fmt: skip
 
 

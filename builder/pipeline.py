@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .cards import Card, CardError, make_cards
 from .feeds import EntryExtras, build_feeds, feed_links
 from .images import ImageReport, ImageSettings, Rendition, picture_html, process_images
 from .loader import load_content
-from .models import Image, Problem
+from .models import Display, Image, Problem
 from .pages import GeneratedPage, SiteIndex, generate_pages
 from .progress import Progress
 from .publish import Publication, publish
@@ -103,18 +104,55 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     def picture(path: str, alt: str, href, main: bool) -> str:
         return picture_html(renditions[path], alt, href, main=main)
 
+    try:
+        cards, encoded, reused = make_cards(social_cards(pub, settings, renditions), settings.root / ".cache" / "cards")
+    except CardError as exc:
+        raise ContentError([Problem("mkdocs.yml", 1, f"social card: {exc}")]) from None
     links = feed_links(pub, settings)
-    index = SiteIndex(pub, settings, bodies, picture, links)
+    index = SiteIndex(pub, settings, bodies, picture, links, cards)
     pages = generate_pages(index, render_body)
     feeds = build_feeds(pub, settings, {s.id: entry_extras(index, s, renditions) for s in pub.stories})
     derivatives = {d.url: d.cache_path for r in renditions.values() for d in r.derivatives}
+    derivatives.update((card.url, card.path) for card in cards.values())
     files = [StaticFile(f.url, content=f.content) for f in feeds]
     files += [StaticFile(url, source=path) for url, path in sorted(derivatives.items())]
     report = publication_report(pub) + (
         f"images: {image_report.encoded} encoded, {image_report.reused} reused, {image_report.removed} removed "
         f"from the cache in {image_report.seconds:.1f}s",
+        f"social cards: {encoded} drawn, {reused} reused",
     )
     return Build(publication=pub, pages=tuple(pages), files=tuple(files), report=report, images=image_report)
+
+
+def social_cards(pub: Publication, settings: Settings, renditions: dict[str, Rendition]) -> list[Card]:
+    """A card for each story, profile and campaign whose consent covers social sharing.
+
+    A card shows a photo only where the page does, and never for a story told under a
+    pseudonym: the pseudonym protects a face as much as a name.
+    """
+    def photo(image: Image | None, hidden: bool = False) -> Path | None:
+        rendition = renditions.get(image.path) if image and not hidden else None
+        return rendition.largest_jpeg.cache_path if rendition else None
+
+    campaigns = {c.id: c for c in pub.campaigns}
+    cards = []
+    for story in pub.stories:
+        if not pub.social(story.consent) or story.id in pub.previewed:
+            continue
+        campaign = campaigns.get(story.campaign or "")
+        kicker = f"{campaign.hashtag} · {campaign.year}" if campaign else str(story.date.year)
+        tellers = [pub.all_ambassadors[i].person for i in story.storytellers if i in pub.all_ambassadors]
+        hidden = any(p.display is Display.PSEUDONYM for p in tellers + list(story.by))
+        cards.append(Card(f"story:{story.id}", story.title, kicker, settings.site_name, story.lang,
+                          photo(story.image, hidden)))  # fmt: skip
+    for person in pub.ambassadors:
+        if pub.social(person.consent):
+            cards.append(Card(f"ambassador:{person.id}", person.person.public_name, person.role,
+                              settings.site_name, "en", photo(person.photo)))  # fmt: skip
+    for campaign in pub.campaigns:
+        cards.append(Card(f"campaign:{campaign.id}", campaign.title, f"{campaign.hashtag} · {campaign.year}",
+                          settings.site_name, "en", photo(campaign.image)))  # fmt: skip
+    return cards
 
 
 def entry_extras(index: SiteIndex, story, renditions: dict[str, Rendition]) -> EntryExtras:
