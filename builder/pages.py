@@ -15,7 +15,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Callable, Iterable, Mapping, Sequence
 
 import jinja2
@@ -76,6 +76,7 @@ class Link:
     url: str | None  # site-relative; None for plain text
 
 
+@lru_cache(maxsize=None)
 def text_direction(lang: str) -> str:
     return "rtl" if Locale.parse(lang.replace("-", "_")).character_order == "right-to-left" else "ltr"
 
@@ -98,12 +99,14 @@ def reading_minutes(markdown_text: str) -> int:
     return max(1, math.ceil(len(markdown_text.split()) / WORDS_PER_MINUTE))
 
 
+@lru_cache(maxsize=None)
 def language_name(lang: str) -> str:
     """A language's name in that language, as a translation link should say it."""
     name = Locale.parse(lang.replace("-", "_")).display_name or lang
     return name[:1].upper() + name[1:]
 
 
+@lru_cache(maxsize=None)
 def country_name(code: str, lang: str = "en") -> str:
     locale = Locale.parse(lang.replace("-", "_"))
     return locale.territories.get(code) or Locale("en").territories.get(code, code)
@@ -363,7 +366,12 @@ class Renderer:
 
 
 def _format_day(moment: datetime, lang: str = "en") -> str:
-    return format_date(moment, format="long", locale=lang.replace("-", "_"))
+    return _format_date(moment.date() if isinstance(moment, datetime) else moment, lang)
+
+
+@lru_cache(maxsize=4096)
+def _format_date(day, lang: str) -> str:
+    return format_date(day, format="long", locale=lang.replace("-", "_"))
 
 
 def feed_groups(pub: Publication, settings: Settings) -> list[tuple[str, str, list]]:

@@ -93,19 +93,21 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
         raise ContentError(problems)
     pub = publish(content, now, preview=preview)
     images = published_images(pub)
+    cache = cache_dir or settings.root / ".cache"
     renditions, image_problems, image_report = process_images(
-        settings.root, images, cache_dir or settings.root / ".cache" / "images", ImageSettings(),
+        settings.root, images, cache / "images", ImageSettings(),
         progress=Progress("images", len(images), minimum=8),
     )
     if image_problems:
         raise ContentError([Problem(images[p.path][1], 1, f"image {p.path}: {p.message}") for p in image_problems])
-    bodies = dict(zip((s.id for s in pub.stories), render_bodies((s.body for s in pub.stories), os.cpu_count() or 1)))
+    html = render_bodies([s.body for s in pub.stories], cache / "html", os.cpu_count() or 1)
+    bodies = dict(zip((s.id for s in pub.stories), html))
 
     def picture(path: str, alt: str, href, main: bool) -> str:
         return picture_html(renditions[path], alt, href, main=main)
 
     try:
-        cards, encoded, reused = make_cards(social_cards(pub, settings, renditions), settings.root / ".cache" / "cards")
+        cards, encoded, reused = make_cards(social_cards(pub, settings, renditions), cache / "cards")
     except CardError as exc:
         raise ContentError([Problem("mkdocs.yml", 1, f"social card: {exc}")]) from None
     links = feed_links(pub, settings)

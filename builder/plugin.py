@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from mkdocs.config import base
@@ -21,12 +21,12 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import output, search
-from .pages import GeneratedPage, text_direction
+from . import output, search, shell
+from .pages import GeneratedPage
 from .pipeline import Build, ContentError, build_summary, prepare
 from .progress import Progress
 from .publish import build_clock
-from .settings import DEFAULT_REGIONS, DEFAULT_TAGS, from_options
+from .settings import DEFAULT_REGIONS, DEFAULT_TAGS, Settings, from_options
 
 log = logging.getLogger("mkdocs.plugins.stories")
 
@@ -40,22 +40,20 @@ class _PluginConfig(base.Config):
     preview = c.Type(bool, default=False)
 
 
-_CHROME = re.compile(r'<(header|nav|footer|div)\b(?=[^>]*(?:"md-header"|"md-tabs"|"md-footer[ "]|md-sidebar--primary"|'
-                     r'md-sidebar--secondary"|data-md-component="skip"))')
+def _nav_files(nav) -> list[str]:
+    """The files named in mkdocs.yml's `nav`, at any depth."""
+    found = []
+    for item in nav:
+        value = next(iter(item.values())) if isinstance(item, dict) else item
+        if isinstance(value, list):
+            found += _nav_files(value)
+        elif isinstance(value, str):
+            found.append(value)
+    return found
 
 
-def localize_document(html: str, lang: str, direction: str, site_lang: str) -> str:
-    """Set the document's language and direction, which the theme fixes site-wide.
-
-    The theme's own header, navigation and footer stay in the site's language, and say so,
-    so that a screen reader reads "Home" in English on a page in Arabic.
-    """
-    html = re.sub(r'<html lang="[^"]*"', f'<html lang="{lang}" dir="{direction}"', html, count=1)
-    html = re.sub(r'<body dir="[^"]*"', f'<body dir="{direction}"', html, count=1)
-    if lang != site_lang:
-        site_dir = text_direction(site_lang)
-        html = _CHROME.sub(rf'<\1 lang="{site_lang}" dir="{site_dir}"', html)
-    return html
+def _content(page: GeneratedPage) -> str:
+    return search.searchable(page.html) if page.searchable else page.html
 
 
 class _WarningCounter(logging.Handler):
@@ -94,11 +92,13 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.warnings = _WarningCounter()
         self.serving = False
         self.build: Build | None = None
-        self.pages: dict[str, GeneratedPage] = {}
-        self.site_feeds: tuple = ()
+        self.settings: Settings | None = None
+        self.themed: dict[str, GeneratedPage] = {}  # pages in the navigation: the theme renders each
+        self.bulk: list[GeneratedPage] = []  # every other generated page: written through a shell
+        self.shells: dict[int, str] = {}
+        self.sitemap: list[tuple[str, str]] = []
+        self.site_head = ""
         self.started = 0.0
-        self.rendered = 0
-        self.progress = Progress("pages", 0)
         self.final_dir: Path | None = None
         self.staging: Path | None = None
 
@@ -106,7 +106,9 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        settings = from_options(Path(config.config_file_path).parent, config.site_name, config.site_url or "", dict(self.config))
+        settings = self.settings = from_options(
+            Path(config.config_file_path).parent, config.site_name, config.site_url or "", dict(self.config)
+        )
         preview = self.config.preview or self.serving or os.environ.get("STORIES_PREVIEW") == "1"
         self.started = time.perf_counter()
         now = build_clock()
@@ -117,10 +119,12 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             raise PluginError(str(exc)) from None
         for line in self.build.report:
             log.info(line)
-        self.rendered = 0
-        self.progress = Progress("pages", len(self.build.pages), minimum=500)
-        self.pages = {p.src_uri: p for p in self.build.pages}
-        self.site_feeds = self.pages["index.md"].feeds
+        in_nav = set(_nav_files(config.nav or []))
+        self.themed = {p.src_uri: p for p in self.build.pages if p.src_uri in in_nav}
+        self.bulk = [p for p in self.build.pages if p.src_uri not in in_nav]
+        self.shells, self.sitemap = {}, []
+        home = self.build.pages[0]
+        self.site_head = shell.head_html(replace(home, card=None, robots="", kind=home.kind), settings).split("\n<meta")[0]
         self.final_dir = Path(config.site_dir)
         self.staging = output.staging_dir(self.final_dir)
         config.site_dir = str(self.staging)
@@ -131,37 +135,46 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.build is not None
-        for page in self.build.pages:
-            files.append(File.generated(config, page.src_uri, content="", inclusion=InclusionLevel.NOT_IN_NAV))
+        for src_uri in self.themed:
+            files.append(File.generated(config, src_uri, content=""))
+        for level in sorted({shell.depth(p.url) for p in self.bulk}):
+            uri = shell.shell_url(level) + "index.md"
+            files.append(File.generated(config, uri, content="", inclusion=InclusionLevel.NOT_IN_NAV))
         for static in self.build.files:
             source = str(static.source) if static.source else None
             files.append(File.generated(config, static.url, content=static.content, abs_src_path=source))
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        generated = self.pages.get(page.file.src_uri)
+        assert self.settings is not None
+        uri = page.file.src_uri
+        if uri.startswith(shell.SHELLS):
+            page.meta.update(title=shell.TITLE, description=shell.DESCRIPTION, head_extra=shell.HEAD)
+            return ""
+        generated = self.themed.get(uri)
         if generated is None:
-            page.meta["feeds"] = self.site_feeds
+            page.meta["head_extra"] = self.site_head
             return markdown
-        page.meta["feeds"] = generated.feeds
-        page.meta.update(title=generated.title, description=generated.description, stories=generated)
-        if generated.robots:
-            page.meta["search"] = {"exclude": True}
+        page.meta.update(title=generated.title, description=generated.description,
+                         head_extra=shell.head_html(generated, self.settings))  # fmt: skip
         return ""
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        generated = self.pages.get(page.file.src_uri)
-        if generated is None:
-            return html
-        return search.searchable(generated.html) if generated.searchable else generated.html
+        if page.file.src_uri.startswith(shell.SHELLS):
+            return shell.CONTENT
+        generated = self.themed.get(page.file.src_uri)
+        return _content(generated) if generated else html
 
     def on_post_page(self, output_html: str, *, page: Page, config: MkDocsConfig) -> str:
-        generated = self.pages.get(page.file.src_uri)
+        uri = page.file.src_uri
+        if uri.startswith(shell.SHELLS):
+            self.shells[shell.depth(page.url)] = output_html
+            return output_html
+        generated = self.themed.get(uri)
+        self.sitemap.append((page.canonical_url, generated.updated if generated else ""))
         if generated is None:
             return output_html
-        self.rendered += 1
-        self.progress(self.rendered)
-        return localize_document(output_html, generated.lang, generated.direction, config.theme["language"])
+        return shell.localize_document(output_html, generated.lang, generated.direction, config.theme["language"])
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.staging and self.final_dir
@@ -170,6 +183,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             output.discard(self.staging)
             log.error("strict mode: %d warnings, the previous site is left in place", self.warnings.count)
         else:
+            self.write_bulk_pages(config)
             quiet_alternate_prefetch(self.staging)
             try:
                 report = search.index_site(self.staging)
@@ -179,6 +193,18 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             output.swap_into_place(self.staging, self.final_dir)
             log.info(build_summary(self.build, time.perf_counter() - self.started))
         config.site_dir = str(self.final_dir)
+
+    def write_bulk_pages(self, config: MkDocsConfig) -> None:
+        """Write the pages outside the navigation through the shells, then the sitemap."""
+        assert self.settings and self.staging
+        progress = Progress("pages", len(self.bulk), minimum=500)
+        contents = ((page, _content(page)) for page in self.bulk)
+        shell.write_pages(self.staging, contents, self.shells, self.settings, config.theme["language"], progress)
+        output.discard(self.staging / shell.SHELLS)
+        self.sitemap += [(self.settings.absolute(p.url), p.updated) for p in self.bulk if not p.robots]
+        xml, compressed = shell.sitemap(self.sitemap)
+        (self.staging / "sitemap.xml").write_bytes(xml)
+        (self.staging / "sitemap.xml.gz").write_bytes(compressed)
 
     def on_build_error(self, *, error: Exception) -> None:
         logging.getLogger("mkdocs").removeHandler(self.warnings)

@@ -7,9 +7,12 @@ or `javascript:`/`data:` URLs ever reach a page or a feed.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from concurrent.futures import ProcessPoolExecutor
-from typing import Iterable
+from pathlib import Path
+from typing import Sequence
 
 import markdown
 import nh3
@@ -60,14 +63,55 @@ def sanitize(html: str) -> str:
     )
 
 
+_converter: markdown.Markdown | None = None
+RENDER_VERSION = "1"  # change when the extensions or the allow-list change: it invalidates the cache
+
+
 def render_body(text: str) -> str:
-    return sanitize(markdown.markdown(text, extensions=list(EXTENSIONS), output_format="html"))
+    """One body to sanitized HTML, with a converter built once per process."""
+    global _converter
+    if _converter is None:
+        _converter = markdown.Markdown(extensions=list(EXTENSIONS), output_format="html")
+    return sanitize(_converter.reset().convert(text))
 
 
-def render_bodies(texts: Iterable[str], workers: int = 1) -> list[str]:
-    """Render many bodies, across processes when there are enough to pay for starting them."""
-    texts = list(texts)
-    if workers <= 1 or len(texts) < 200:
-        return [render_body(t) for t in texts]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(render_body, texts, chunksize=64))
+def _cache_key(text: str) -> str:
+    return hashlib.sha256(f"{RENDER_VERSION}\0{markdown.__version__}\0{text}".encode()).hexdigest()[:32]
+
+
+def render_bodies(texts: Sequence[str], cache_dir: Path | None = None, workers: int = 1) -> list[str]:
+    """Render many bodies: from the cache where the text is unchanged, the rest across processes.
+
+    The cache holds HTML keyed by the text, so it holds nothing that is not derived from a file
+    in the repository; entries no longer used by this build are removed with it, so a withdrawn
+    story's text does not linger.
+    """
+    keys = [_cache_key(t) for t in texts]
+    cached: dict[str, str] = {}
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for key in set(keys):
+            path = cache_dir / f"{key}.html"
+            if path.is_file():
+                cached[key] = path.read_text(encoding="utf-8")
+    todo = {k: t for k, t in zip(keys, texts) if k not in cached}
+    if workers <= 1 or len(todo) < 200:
+        fresh = [render_body(t) for t in todo.values()]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            fresh = list(pool.map(render_body, todo.values(), chunksize=32))
+    cached.update(zip(todo, fresh))
+    if cache_dir is not None:
+        for key, html in zip(todo, fresh):
+            _write_atomic(cache_dir / f"{key}.html", html)
+        keep = {f"{k}.html" for k in keys}
+        for path in cache_dir.glob("*.html"):
+            if path.name not in keep:
+                path.unlink()
+    return [cached[k] for k in keys]
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)

@@ -28,7 +28,10 @@ class LineMap(dict):
         return self.lines.get(key, self.line)
 
 
-class _ContentLoader(yaml.SafeLoader):
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml parses about 10x faster
+
+
+class _ContentLoader(_BASE):  # type: ignore[misc, valid-type]
     """`safe_load` semantics with YAML 1.2-style scalars and key line numbers."""
 
     line_offset = 0
