@@ -18,6 +18,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "Related stories": "قصص ذات صلة",
         "Preview only": "معاينة فقط",
         "and": "و",
+        "Share this story": "شارك هذه القصة",
+        "E-mail": "البريد الإلكتروني",
+        "Copy link": "انسخ الرابط",
+        "Link copied": "تم نسخ الرابط",
     },
 }
 

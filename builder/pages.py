@@ -299,6 +299,7 @@ class Renderer:
             story.url, Kind.STORY, story.title, "story.html",
             story=story, campaign=campaign, body=ix.bodies.get(story.id, ""), picture=picture,
             bylines=ix.bylines(story), translations=ix.translations.get(story.id, []), related=ix.related(story),
+            share=ix.settings.absolute(story.url) if ix.pub.social(story.consent) else None,
             preview=story.id in ix.pub.previewed,
             description=story.summary, lang=story.lang, scope=scope, updated=story.date.date().isoformat(),
             searchable=story.id not in ix.pub.previewed, card=ix.cards.get(f"story:{story.id}"),

@@ -183,3 +183,19 @@ def test_story_in_arabic_speaks_arabic_and_marks_the_english_chrome(site):
     html = site.page("stories/2021/arabic")
     assert "تنبيه بشأن المحتوى" in html and "دقائق للقراءة" in html and "المواضيع" in html
     assert '<header lang="en" dir="ltr" class="md-header"' in html
+
+
+def test_share_links_are_plain_links_and_only_with_social_consent(site):
+    from tests.conftest import consent
+
+    site.story("shared", title="Bread & salt")
+    site.story("private", consent=consent(scope=["web", "feeds"]))
+    site.build()
+    html = site.page("stories/2021/shared")
+    share = html[html.index('<nav class="share"'):html.index("</nav>", html.index('<nav class="share"'))]
+    address = "https%3A//stories.example.org/stories/2021/shared/"
+    assert f'href="mailto:?subject=Bread%20%26%20salt&amp;body={address}"' in share
+    assert f'href="https://wa.me/?text=Bread%20%26%20salt%20{address}"' in share
+    assert "bsky.app/intent/compose" in share and "<script" not in share
+    assert '<nav class="share"' not in site.page("stories/2021/private")
+    assert 'href="../../../assets/print.css"' in html
