@@ -81,6 +81,8 @@ def localize_document(document: str, lang: str, direction: str, site_lang: str) 
     document = re.sub(r'<body dir="[^"]*"', f'<body dir="{direction}"', document, count=1)
     if lang != site_lang:
         document = _CHROME.sub(rf'<\1 lang="{site_lang}" dir="{text_direction(site_lang)}"', document)
+        document = document.replace('<div class="md-header__topic" data-md-component="header-topic">',
+                                    f'<div class="md-header__topic" data-md-component="header-topic" lang="{lang}" dir="{direction}">')
     return document
 
 

@@ -18,11 +18,19 @@ Fixtures
                                ``page.console_errors`` and ``page.nav_response``.
 ``off_site_requests`` (session) ``off_site_requests(page) -> [urls not on 127.0.0.1/data:/blob:]``.
 ``run_axe``         (session)  ``run_axe(page) -> [violation dicts]`` (axe tags: ``AXE_TAGS``).
+``run_axe_many``    (session)  ``run_axe_many(pages) -> [[violation dicts] per page]``, concurrently.
 ``format_violations`` (session) Readable text of axe violations, for assertion messages.
 ``vnu``             (session)  ``vnu(paths) -> [error messages]`` after ``VNU_IGNORED_ERRORS``.
 ``format_vnu``      (session)  Readable text of vnu messages, for assertion messages.
 ``focused``         (session)  ``focused(page) -> dict`` describing ``document.activeElement``
                                (tag, id, href, text, outline, box-shadow, ``visible_focus``).
+``focus_state``     (session)  ``focus_state(page) -> dict``: stricter than ``focused``: where the
+                               focus ring is drawn (the element, or the visible label of a hidden
+                               form control), whether that is rendered (size, opacity, visibility),
+                               inside the viewport and not covered by anything (sticky header).
+``tabbables``       (session)  ``tabbables(page) -> [descriptions]`` of every element the Tab key
+                               can reach (focusable, tabindex >= 0, not display/visibility-hidden),
+                               each with ``rendered``: whether a sighted reader can see it.
 ``harness``         (session)  This module (constants such as ``AXE_TAGS``, ``VNU_IGNORED_ERRORS``
                                and plain helpers), since test modules should not ``import conftest``.
 """
@@ -68,10 +76,21 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 # Nu HTML Checker errors we accept because they come from MkDocs-Material's own markup, which
-# our theme overrides cannot change. Each entry: (regex searched in the message text, reason).
+# our theme overrides cannot change. Each entry: (regex searched in the message text, reason[,
+# regex searched in the offending markup]).
 # Keep this list short and every reason specific; an entry without a real reason is a bug.
-VNU_IGNORED_ERRORS: list[tuple[str, str]] = [
-    # e.g. (r"^Attribute “foo” not allowed on element “bar”", "Material's partials/x.html, not overridable"),
+# The third regex pins an entry to the markup it excuses, so it cannot hide the same error
+# anywhere else; tests/browser/test_accessibility.py fails on entries that match nothing.
+VNU_IGNORED_ERRORS: list[tuple[str, ...]] = [
+    (
+        r"^Attribute “autocomplete” is only allowed when the input type is ",
+        "Material's base.html writes <input class=\"md-toggle\" type=\"checkbox\" autocomplete=\"off\"> for "
+        "the drawer and search toggles (autocomplete=off stops Firefox restoring their state on Back). "
+        "They are outside any template block: removing the attribute means forking all of base.html. "
+        "Harmless: browsers ignore autocomplete on checkboxes.",
+        r'<input class="md-toggle" data-md-toggle="(drawer|search)" type="checkbox" id="__(drawer|search)" '
+        r'autocomplete="off">',
+    ),
 ]
 
 
@@ -208,7 +227,8 @@ def browser():
 
 @pytest.fixture
 def page_at(browser):
-    """Factory: ``page_at(url, width=390, color_scheme="light", height=None, wait_until="load")``.
+    """Factory: ``page_at(url, width=390, color_scheme="light", height=None, wait_until="load",
+    reduced_motion=None)`` (``reduced_motion="reduce"`` emulates prefers-reduced-motion).
 
     Opens a fresh context (viewport ``width`` x ``height``, ``prefers-color-scheme``), records
     every request URL made in it into ``page.requested_urls`` (before navigating, so nothing is
@@ -219,12 +239,13 @@ def page_at(browser):
     contexts = []
 
     def open_page(url: str, width: int = 390, color_scheme: str = "light", *,
-                  height: int | None = None, wait_until: str = "load"):
+                  height: int | None = None, wait_until: str = "load", reduced_motion: str | None = None):
         if color_scheme not in ("light", "dark"):
             raise ValueError(f"color_scheme must be 'light' or 'dark', not {color_scheme!r}")
         context = browser.new_context(
             viewport={"width": width, "height": height or VIEWPORT_HEIGHTS.get(width, 800)},
             color_scheme=color_scheme,
+            reduced_motion=reduced_motion,
         )
         contexts.append(context)
         requested: list[str] = []
@@ -282,17 +303,122 @@ def focused():
     return lambda page: page.evaluate(_FOCUSED_JS)
 
 
+_FOCUS_STATE_JS = """async () => {
+  // Let scroll handlers that run in animation frames (Material sizes its sticky sidebars
+  // there) settle after the focus move before looking.
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return null;
+  const vw = window.innerWidth, vh = window.innerHeight;
+  const boxes = (n) => [...n.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
+  const rendered = (n) => boxes(n).length > 0
+    && n.checkVisibility({opacityProperty: true, visibilityProperty: true});
+  // A visually hidden form control (Material's palette radios) shows its focus on the visible
+  // label next to it; anything else must show focus on itself.
+  let shown = el;
+  if (!rendered(el)) {
+    const next = el.nextElementSibling;
+    const candidates = [...(next && next.tagName === 'LABEL' ? [next] : []), ...(el.labels || [])];
+    shown = candidates.find(rendered) || el;
+  }
+  const cs = getComputedStyle(shown);
+  const ring = (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0)
+    || (!!cs.boxShadow && cs.boxShadow !== 'none');
+  const rects = boxes(shown);
+  const inView = rects.some((r) => r.right > 0 && r.bottom > 0 && r.left < vw && r.top < vh);
+  let covered_by = null;
+  const unobscured = rects.some((r) => {
+    const x = Math.min(Math.max((r.left + r.right) / 2, 0), vw - 1);
+    const y = Math.min(Math.max((r.top + r.bottom) / 2, 0), vh - 1);
+    const hit = document.elementFromPoint(x, y);
+    if (!!hit && (shown.contains(hit) || hit === el)) return true;
+    covered_by = hit ? `<${hit.tagName.toLowerCase()} class="${hit.getAttribute('class') || ''}">` : 'nothing';
+    return false;
+  });
+  const r = rects[0];
+  return {
+    tag: el.tagName.toLowerCase(), id: el.id || null, href: el.getAttribute('href'),
+    text: (el.innerText || el.getAttribute('aria-label') || el.getAttribute('title') || '')
+      .trim().replace(/\\s+/g, ' ').slice(0, 60),
+    shown_on: shown === el ? 'self' : shown.tagName.toLowerCase(),
+    ring, outline: `${cs.outlineStyle} ${cs.outlineWidth} ${cs.outlineColor}`, box_shadow: cs.boxShadow,
+    rendered: rendered(shown), in_view: inView, unobscured, covered_by: unobscured ? null : covered_by,
+    visible_focus: ring && rendered(shown) && inView && unobscured,
+    box: r ? [Math.round(r.left), Math.round(r.top), Math.round(r.width), Math.round(r.height)] : null,
+    key: el.tagName.toLowerCase() + '|' + (el.id || '') + '|' + (el.getAttribute('href') || '') + '|'
+      + [...document.querySelectorAll(el.tagName)].indexOf(el),
+  };
+}"""
+
+_TABBABLES_JS = """() => {
+  const selector = 'a[href], area[href], button, input, select, textarea, iframe, summary, '
+    + '[contenteditable=""], [contenteditable="true"], [tabindex]';
+  const boxes = (n) => [...n.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
+  const rendered = (n) => boxes(n).length > 0
+    && n.checkVisibility({opacityProperty: true, visibilityProperty: true});
+  const out = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (el.tabIndex < 0 || el.disabled || el.closest('[inert]')) continue;
+    if (el.type === 'hidden') continue;
+    // display:none / visibility:hidden / content-visibility:hidden elements take no focus
+    if (!el.checkVisibility({visibilityProperty: true})) continue;
+    // a radio group is one Tab stop: its checked radio, or its first one if none is checked
+    if (el.type === 'radio' && el.name) {
+      const group = [...document.querySelectorAll(`input[type=radio][name="${CSS.escape(el.name)}"]`)];
+      const stop = group.find((r) => r.checked) || group[0];
+      if (stop !== el) continue;
+    }
+    const next = el.nextElementSibling;
+    const proxies = [...(next && next.tagName === 'LABEL' ? [next] : []), ...(el.labels || [])];
+    out.push({
+      tag: el.tagName.toLowerCase(), id: el.id || null, href: el.getAttribute('href'),
+      text: (el.innerText || el.getAttribute('aria-label') || '').trim().replace(/\\s+/g, ' ').slice(0, 60),
+      // seen by a sighted reader: the element, or the visible label of a hidden form control
+      rendered: rendered(el) || (!boxes(el).length && proxies.some(rendered)),
+      key: el.tagName.toLowerCase() + '|' + (el.id || '') + '|' + (el.getAttribute('href') || '') + '|'
+        + [...document.querySelectorAll(el.tagName)].indexOf(el),
+    });
+  }
+  return out;
+}"""
+
+
+@pytest.fixture(scope="session")
+def focus_state():
+    """``focus_state(page) -> dict | None`` for ``document.activeElement``: ``ring`` (outline or
+    box-shadow where focus is drawn), ``rendered``, ``in_view``, ``unobscured`` and their
+    conjunction ``visible_focus``; ``key`` identifies the element (see ``tabbables``)."""
+    return lambda page: page.evaluate(_FOCUS_STATE_JS)
+
+
+@pytest.fixture(scope="session")
+def tabbables():
+    """``tabbables(page) -> list`` of the elements sequential focus navigation can reach, in
+    document order, each with the same ``key`` as ``focus_state`` and ``rendered`` (visible to
+    a sighted reader: not transparent, not zero-sized, unless a visible label stands in)."""
+    return lambda page: page.evaluate(_TABBABLES_JS)
+
+
 # --------------------------------------------------------------------------------------------
 # axe-core
 # --------------------------------------------------------------------------------------------
 
 def _run_axe(page, tags: list[str] | None = None) -> list[dict]:
+    return _run_axe_many([page], tags)[0]
+
+
+def _run_axe_many(pages: list, tags: list[str] | None = None) -> list[list[dict]]:
+    """axe on several pages at once: each page's renderer works in parallel with the others."""
     if not AXE_JS.is_file():
         pytest.fail(f"{AXE_JS} missing: {INSTALL_HINT} (npm ci of the pinned axe-core)", pytrace=False)
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.add_script_tag(path=str(AXE_JS))
     options = {"runOnly": {"type": "tag", "values": tags or AXE_TAGS}, "resultTypes": ["violations"]}
-    return page.evaluate("async (options) => (await axe.run(document, options)).violations", options)
+    for page in pages:
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.add_script_tag(path=str(AXE_JS))
+        # start without awaiting; the promise is collected below
+        page.evaluate("(options) => { window.__axeRun = axe.run(document, options).then((r) => r.violations); }",
+                      options)  # fmt: skip
+    return [page.evaluate("() => window.__axeRun") for page in pages]
 
 
 def _format_violations(violations: list[dict], max_nodes: int = 3) -> str:
@@ -321,6 +447,13 @@ def run_axe():
 
 
 @pytest.fixture(scope="session")
+def run_axe_many():
+    """``run_axe_many(pages, tags=AXE_TAGS) -> [violations per page]``: like ``run_axe``, with
+    the pages checked concurrently (one renderer process each), so several cost about one."""
+    return _run_axe_many
+
+
+@pytest.fixture(scope="session")
 def format_violations():
     """``format_violations(violations) -> str``: rule id, impact, help, first 3 targets + HTML."""
     return _format_violations
@@ -330,20 +463,27 @@ def format_violations():
 # Nu HTML Checker (vnu.jar)
 # --------------------------------------------------------------------------------------------
 
-def filter_vnu_messages(messages: list[dict], ignored: list[tuple[str, str]] = VNU_IGNORED_ERRORS) -> list[dict]:
-    """Keep error-level (and non-document-error) messages not matched by an ignore regex."""
-    patterns = [re.compile(pattern) for pattern, _reason in ignored]
+def vnu_ignore_matches(entry: tuple[str, ...], message: dict) -> bool:
+    """Whether one ``VNU_IGNORED_ERRORS`` entry covers ``message``: ``(message regex, reason)``
+    or ``(message regex, reason, extract regex)``."""
+    if message.get("type") != "error" or not re.search(entry[0], message.get("message", "")):
+        return False
+    return len(entry) < 3 or bool(re.search(entry[2], message.get("extract", "")))
+
+
+def filter_vnu_messages(messages: list[dict], ignored: list[tuple[str, ...]] = VNU_IGNORED_ERRORS) -> list[dict]:
+    """Keep error-level (and non-document-error) messages not matched by an ignore entry."""
     kept = []
     for m in messages:
         if m.get("type") not in ("error", "non-document-error") and m.get("subType") != "fatal":
             continue
-        if m.get("type") == "error" and any(p.search(m.get("message", "")) for p in patterns):
+        if any(vnu_ignore_matches(entry, m) for entry in ignored):
             continue
         kept.append(m)
     return kept
 
 
-def _vnu(paths: Iterable[str | os.PathLike], ignored: list[tuple[str, str]] | None = None) -> list[dict]:
+def _vnu(paths: Iterable[str | os.PathLike], ignored: list[tuple[str, ...]] | None = None) -> list[dict]:
     paths = [str(p) for p in paths]
     if not paths:
         raise ValueError("vnu(): no paths given")
