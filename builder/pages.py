@@ -56,7 +56,6 @@ class GeneratedPage:
     lang: str = "en"
     robots: str = ""
     updated: str = ""  # the sitemap's lastmod: content dates only, so rebuilds change nothing
-    searchable: bool = False
     card: CardImage | None = None  # the social card, only where consent covers social sharing
     card_alt: str = ""
     feeds: tuple[FeedLink, ...] = ()  # the feeds this page announces with <link rel="alternate">
@@ -279,7 +278,7 @@ class Renderer:
         self.env.filters["day"] = _format_day
 
     def page(self, url: str, kind: Kind, title: str, template: str, **context) -> GeneratedPage:
-        keys = ("description", "lang", "robots", "updated", "searchable", "card", "card_alt")
+        keys = ("description", "lang", "robots", "updated", "card", "card_alt")
         meta = {k: context.pop(k) for k in keys if k in context}
         scope = ("site",) + context.pop("scope", ())
         feeds = tuple(link for key in scope for link in self.index.feeds.get(key, ()))
@@ -302,7 +301,7 @@ class Renderer:
             share=ix.settings.absolute(story.url) if ix.pub.social(story.consent) else None,
             preview=story.id in ix.pub.previewed,
             description=story.summary, lang=story.lang, scope=scope, updated=story.date.date().isoformat(),
-            searchable=story.id not in ix.pub.previewed, card=ix.cards.get(f"story:{story.id}"),
+            card=ix.cards.get(f"story:{story.id}"),
             card_alt=f"{story.title} ({campaign.hashtag if campaign else story.date.year}), {ix.settings.site_name}",
         )  # fmt: skip
 
@@ -344,7 +343,7 @@ class Renderer:
             url, Kind.CAMPAIGN, f"{campaign.title} {campaign.hashtag}", "campaign.html",
             campaign=campaign, body=body, banner=banner, stories=ix.by_campaign.get(campaign.id, []),
             ambassadors=ix.ambassadors_by_campaign.get(campaign.id, []),
-            description=campaign.summary, scope=("campaign:" + campaign.id,), searchable=True,
+            description=campaign.summary, scope=("campaign:" + campaign.id,),
             card=ix.cards.get(f"campaign:{campaign.id}"),
             card_alt=f"{campaign.title} {campaign.hashtag} {campaign.year}, {ix.settings.site_name}",
         )  # fmt: skip
@@ -360,7 +359,7 @@ class Renderer:
             person=ambassador, body=body, photo=photo, stories=ix.by_storyteller.get(ambassador.id, []),
             campaigns=ix.campaigns_of.get(ambassador.id, []),
             description=f"{ambassador.person.public_name}: {ambassador.role}",
-            scope=("ambassador:" + ambassador.id,), searchable=True,
+            scope=("ambassador:" + ambassador.id,),
             card=ix.cards.get(f"ambassador:{ambassador.id}"),
             card_alt=f"{ambassador.person.public_name}, {ambassador.role}, {ix.settings.site_name}",
         )  # fmt: skip

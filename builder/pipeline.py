@@ -12,13 +12,14 @@ from datetime import datetime
 from pathlib import Path
 
 from .cards import Card, CardError, make_cards
-from .feeds import EntryExtras, build_feeds, feed_links
+from .feeds import FORMATS, EntryExtras, build_feeds, feed_links
 from .images import ImageReport, ImageSettings, Rendition, picture_html, process_images
 from .loader import load_content
 from .models import Display, Image, Problem
 from .pages import GeneratedPage, SiteIndex, generate_pages
 from .progress import Progress
 from .publish import Publication, publish
+from .search import SearchDoc, build_index
 from .render import render_bodies, render_body
 from .settings import Settings
 
@@ -61,8 +62,11 @@ def publication_report(pub: Publication) -> tuple[str, ...]:
     return tuple(lines)
 
 
+FEED_FILES = tuple(fmt.filename for fmt in FORMATS)
+
+
 def build_summary(build: Build, seconds: float) -> str:
-    feeds = sum(1 for f in build.files if f.content is not None)
+    feeds = sum(1 for f in build.files if f.url.endswith(FEED_FILES))
     images = build.images
     held = len(build.publication.held)
     encoded = f"{images.encoded} encoded, {images.reused} reused" if images else "none"
@@ -114,16 +118,35 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     index = SiteIndex(pub, settings, bodies, picture, links, cards)
     pages = generate_pages(index, render_body)
     feeds = build_feeds(pub, settings, {s.id: entry_extras(index, s, renditions) for s in pub.stories})
+    index_files, search_report = build_index(search_documents(pub, index))
     derivatives = {d.url: d.cache_path for r in renditions.values() for d in r.derivatives}
     derivatives.update((card.url, card.path) for card in cards.values())
     files = [StaticFile(f.url, content=f.content) for f in feeds]
+    files += [StaticFile(f"search/{name}", content=data) for name, data in sorted(index_files.items())]
     files += [StaticFile(url, source=path) for url, path in sorted(derivatives.items())]
     report = publication_report(pub) + (
         f"images: {image_report.encoded} encoded, {image_report.reused} reused, {image_report.removed} removed "
         f"from the cache in {image_report.seconds:.1f}s",
         f"social cards: {encoded} drawn, {reused} reused",
+        f"search: {search_report.documents} pages, {search_report.terms} terms, {search_report.files} files, "
+        f"{search_report.bytes // 1024} KB",
     )
     return Build(publication=pub, pages=tuple(pages), files=tuple(files), report=report, images=image_report)
+
+
+def search_documents(pub: Publication, index: SiteIndex) -> list[SearchDoc]:
+    """What search can find: published stories (newest first), then campaigns and profiles."""
+    docs = [
+        SearchDoc(s.url, s.title, s.summary, " ".join([index.bodies.get(s.id, ""), *s.tags, s.place or "",
+                                                       *(link.label for link in index.bylines(s))]))
+        for s in pub.stories
+        if s.id not in pub.previewed
+    ]  # fmt: skip
+    docs += [SearchDoc(f"campaigns/{c.id}/", f"{c.title} {c.hashtag}", c.summary, f"{c.theme} {c.body}")
+             for c in pub.campaigns]  # fmt: skip
+    docs += [SearchDoc(f"ambassadors/{a.id}/", a.person.public_name, a.role, f"{a.lives_in} {a.body}")
+             for a in pub.ambassadors]  # fmt: skip
+    return docs
 
 
 def social_cards(pub: Publication, settings: Settings, renditions: dict[str, Rendition]) -> list[Card]:

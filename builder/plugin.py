@@ -21,7 +21,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import output, search, shell
+from . import output, shell
 from .pages import GeneratedPage
 from .pipeline import Build, ContentError, build_summary, prepare
 from .progress import Progress
@@ -50,10 +50,6 @@ def _nav_files(nav) -> list[str]:
         elif isinstance(value, str):
             found.append(value)
     return found
-
-
-def _content(page: GeneratedPage) -> str:
-    return search.searchable(page.html) if page.searchable else page.html
 
 
 class _WarningCounter(logging.Handler):
@@ -163,7 +159,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         if page.file.src_uri.startswith(shell.SHELLS):
             return shell.CONTENT
         generated = self.themed.get(page.file.src_uri)
-        return _content(generated) if generated else html
+        return generated.html if generated else html
 
     def on_post_page(self, output_html: str, *, page: Page, config: MkDocsConfig) -> str:
         uri = page.file.src_uri
@@ -185,11 +181,6 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         else:
             self.write_bulk_pages(config)
             quiet_alternate_prefetch(self.staging)
-            try:
-                report = search.index_site(self.staging)
-            except search.SearchError as exc:
-                raise PluginError(str(exc)) from None
-            log.info("search: %d pages indexed, %d files, %d KB", report.pages, report.files, report.bytes // 1024)
             output.swap_into_place(self.staging, self.final_dir)
             log.info(build_summary(self.build, time.perf_counter() - self.started))
         config.site_dir = str(self.final_dir)
@@ -198,7 +189,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         """Write the pages outside the navigation through the shells, then the sitemap."""
         assert self.settings and self.staging
         progress = Progress("pages", len(self.bulk), minimum=500)
-        contents = ((page, _content(page)) for page in self.bulk)
+        contents = ((page, page.html) for page in self.bulk)
         shell.write_pages(self.staging, contents, self.shells, self.settings, config.theme["language"], progress)
         output.discard(self.staging / shell.SHELLS)
         self.sitemap += [(self.settings.absolute(p.url), p.updated) for p in self.bulk if not p.robots]

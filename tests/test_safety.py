@@ -172,7 +172,7 @@ def test_same_clock_gives_byte_identical_sites(campaign_site):
     first = digest()
     campaign_site.build()
     assert digest() == first
-    assert "sitemap.xml.gz" in first and "feeds/atom.xml" in first and "pagefind/pagefind-entry.json" in first
+    assert "sitemap.xml.gz" in first and "feeds/atom.xml" in first and "search/meta.json" in first
 
 
 def test_publication_report_names_what_was_held(campaign_site, capsys):

@@ -18,7 +18,7 @@ def search_site(tmp_path_factory) -> SiteDir:
     shutil.copytree(PROJECT / "site_src", root / "site_src")
     site = SiteDir(root)
     site.campaign()
-    site.story("kitchen", title="The shared kitchen", body="We cooked marmalukka together every Sunday.\n",
+    site.story("kitchen", title="The shared kitchen", body="Cooking: we cooked marmalukka together every Sunday.\n",
                tags=["food"])  # fmt: skip
     site.story("pitch", title="Football on the pitch", body="The team trained on Tuesdays.\n", tags=["sport"])
     site.story("gone", title="Withdrawn tale", body="The word zorblefrot was only here.\n",
@@ -51,9 +51,11 @@ def test_a_query_finds_the_expected_story(search_site, serve_dir, page_at):
 def test_the_index_is_fetched_only_when_searching(search_site, serve_dir, page_at):
     base = serve_dir(search_site.root / "site")
     home = page_at(f"{base}/", wait_until="networkidle")
-    assert not [url for url in home.requested_urls if "pagefind" in url or "search_index" in url]
-    _, _, requests = search(page_at, base, "football")
-    assert any("pagefind" in url for url in requests)
+    assert not [url for url in home.requested_urls if "/search/" in url and not url.endswith("/search/")]
+    _, titles, requests = search(page_at, base, "football")
+    assert titles == ["Football on the pitch"]
+    fetched = sorted(url.split("/search/")[1].split("?")[0] for url in requests if "/search/" in url)
+    assert fetched == ["d/0.json", "meta.json", "t/666f6f.json"]
 
 
 @pytest.mark.parametrize("word", ["zorblefrot", "quinzapod"])
@@ -62,6 +64,19 @@ def test_withdrawn_and_scheduled_words_return_nothing(search_site, serve_dir, pa
     page, titles, _ = search(page_at, base, word)
     assert titles == []
     assert page.inner_text("#search-status") == f"No results for “{word}”."
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("cooking marmalukka", ["The shared kitchen"]),
+    ("Marmalúkka", ["The shared kitchen"]),
+    ("footb", ["Football on the pitch"]),
+    ("trained", ["Football on the pitch"]),
+    ("together pitch", []),
+])
+def test_words_are_matched_as_the_index_keeps_them(search_site, serve_dir, page_at, query, expected):
+    base = serve_dir(search_site.root / "site")
+    _, titles, _ = search(page_at, base, query)
+    assert titles == expected
 
 
 def test_a_search_link_with_a_query_shows_results(search_site, serve_dir, page_at):
