@@ -206,6 +206,7 @@ def _font_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
+@cache
 def fonts_digest() -> str:
     """The shipped font files, by content: a font update is a new card."""
     digest = hashlib.sha256()

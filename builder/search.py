@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from html import unescape
 from typing import Iterable
 
@@ -57,6 +58,7 @@ class SearchReport:
     bytes: int
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light English stemmer: cooks, cooking, cooked -> cook. Other scripts are left as they are."""
     if not word.isascii() or not word.isalpha():
