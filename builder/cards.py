@@ -44,7 +44,7 @@ from PIL import ImageDraw, ImageFont, ImageOps, features
 
 from .images import write_atomic
 
-CARD_VERSION = 1
+CARD_VERSION = 2
 """Part of every card's hash: raise it when drawing changes in a way the constants don't show."""
 
 WIDTH, HEIGHT = 1200, 630
@@ -658,7 +658,8 @@ def encode(im: PILImage.Image, fmt: Encoding) -> bytes:
             exif=b"", comment=b"",
         )  # fmt: skip
     else:
-        im.quantize(palette=text_palette(), dither=PILImage.Dither.NONE).save(out, "PNG", optimize=True)
+        # optimize=True would save 12% of the bytes for ten times the time (62 ms a card).
+        im.quantize(palette=text_palette(), dither=PILImage.Dither.NONE).save(out, "PNG", compress_level=6)
     return out.getvalue()
 
 
