@@ -27,6 +27,22 @@ def swap_into_place(staging: Path, final: Path) -> None:
     discard(old)
 
 
+def link_files(site_dir: Path, files: list[tuple[str, Path]]) -> None:
+    """Place cached files (image derivatives, cards) in the site as hard links: no copying.
+
+    The cache replaces a file by renaming a new one over it, never by writing into it, so a
+    published link keeps its bytes whatever the cache does later. Where the cache is on
+    another file system, the file is copied.
+    """
+    for url, source in files:
+        target = site_dir / url
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+
+
 def discard(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)

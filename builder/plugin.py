@@ -137,8 +137,8 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             uri = shell.shell_url(level) + "index.md"
             files.append(File.generated(config, uri, content="", inclusion=InclusionLevel.NOT_IN_NAV))
         for static in self.build.files:
-            source = str(static.source) if static.source else None
-            files.append(File.generated(config, static.url, content=static.content, abs_src_path=source))
+            if static.content is not None:
+                files.append(File.generated(config, static.url, content=static.content))
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -192,6 +192,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         contents = ((page, page.html) for page in self.bulk)
         shell.write_pages(self.staging, contents, self.shells, self.settings, config.theme["language"], progress)
         output.discard(self.staging / shell.SHELLS)
+        output.link_files(self.staging, [(f.url, f.source) for f in self.build.files if f.source is not None])
         self.sitemap += [(self.settings.absolute(p.url), p.updated) for p in self.bulk if not p.robots]
         xml, compressed = shell.sitemap(self.sitemap)
         (self.staging / "sitemap.xml").write_bytes(xml)
