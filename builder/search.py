@@ -8,7 +8,7 @@ memory, twice the build's whole budget. This index is written by a streaming pas
 - `search/t/<key>.json`: for every term whose first three letters give `key`, the documents
   it occurs in (ascending ids, delta-encoded, each `id * 4 + weight`; weight 3 in a title,
   2 in a summary, 1 in the text);
-- `search/d/<n>.json`: titles, summaries and URLs of documents `n * CHUNK` onwards;
+- `search/d/<n>.json`: titles, summaries and URLs of documents `n * CHUNK` onwards (10 a file, so a page of results costs little);
 - `search/meta.json`: the format, document count and a version for cache busting.
 
 A query fetches one term file per word and the document chunks of its first results: a few
@@ -30,7 +30,7 @@ from html import unescape
 from typing import Iterable
 
 FORMAT = 1
-CHUNK = 50
+CHUNK = 10
 KEY_LENGTH = 3
 TITLE, SUMMARY, TEXT = 3, 2, 1
 STOPWORDS = frozenset(
