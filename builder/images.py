@@ -355,6 +355,24 @@ def encode(frame: PILImage.Image, fmt: Format, settings: ImageSettings) -> bytes
     return out.getvalue()
 
 
+STATIC_SUFFIXES = {".jpg": Format.JPEG, ".jpeg": Format.JPEG, ".webp": Format.WEBP, ".avif": Format.AVIF, ".png": None}
+
+
+def sanitize_static(data: bytes, suffix: str, settings: ImageSettings = ImageSettings()) -> bytes:
+    """A picture placed by hand in a page, re-encoded from its pixels in its own format and size.
+
+    Hand-written pages link to their pictures by file name, so these keep name and format; what
+    they lose is every byte of metadata. A PNG stays lossless.
+    """
+    frame = decode(data, settings.max_pixels)
+    fmt = STATIC_SUFFIXES[suffix.lower()]
+    if fmt is not None:
+        return encode(frame, fmt, settings)
+    out = io.BytesIO()
+    frame.save(out, "PNG", compress_level=9)
+    return out.getvalue()
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Whole or absent: an interrupted build never leaves half a file under the final name."""
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -119,13 +119,14 @@ class _Reader:
 
     def image(self, fields: Fields, owner: Path, key: str, alt_key: str) -> Image | None:
         ref = fields.text(key)
-        alt = fields.text(alt_key)
+        alt = fields.text(alt_key, allow_empty=True)
         if ref is None:
             if fields.has(alt_key):
                 fields.problem(alt_key, f"`{alt_key}` is set but there is no `{key}`")
             return None
         if alt is None:
-            fields.problem(key, f"`{key}` needs `{alt_key}`: describe the picture for people who cannot see it")
+            fields.problem(key, f"`{key}` needs `{alt_key}`: describe the picture for people who cannot see it",
+                           f'{alt_key}: "" says the picture is purely decorative')  # fmt: skip
         file = (owner.parent / ref).resolve()
         if not file.is_relative_to(self.settings.root) or not file.is_file():
             fields.problem(key, f"image file not found: {ref}", f"paths are relative to {owner.name}")

@@ -79,6 +79,10 @@ def check(settings: Settings, now: datetime) -> tuple[list[Problem], Publication
     return problems, (None if problems else publish(content, now))
 
 
+def image_settings(settings: Settings) -> ImageSettings:
+    return ImageSettings(max_pixels=settings.max_megapixels * 1_000_000)
+
+
 def published_images(pub: Publication) -> dict[str, tuple[Image, str]]:
     """Every image the published content shows, with the file that shows it first."""
     found: dict[str, tuple[Image, str]] = {}
@@ -99,7 +103,7 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     images = published_images(pub)
     cache = cache_dir or settings.root / ".cache"
     renditions, image_problems, image_report = process_images(
-        settings.root, images, cache / "images", ImageSettings(),
+        settings.root, images, cache / "images", image_settings(settings),
         progress=Progress("images", len(images), minimum=8),
     )
     if image_problems:

@@ -21,9 +21,9 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import output, shell
+from . import images, output, shell
 from .pages import GeneratedPage
-from .pipeline import Build, ContentError, build_summary, prepare
+from .pipeline import Build, ContentError, build_summary, image_settings, prepare
 from .progress import Progress
 from .publish import build_clock
 from .settings import DEFAULT_REGIONS, DEFAULT_TAGS, Settings, from_options
@@ -37,6 +37,7 @@ class _PluginConfig(base.Config):
     timezone = c.Type(str, default="Europe/London")
     per_page = c.Type(int, default=20)
     feed_items = c.Type(int, default=30)
+    max_megapixels = c.Type(int, default=40)
     preview = c.Type(bool, default=False)
 
 
@@ -116,6 +117,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         for line in self.build.report:
             log.info(line)
         in_nav = set(_nav_files(config.nav or []))
+        self.image_settings = image_settings(settings)
         self.themed = {p.src_uri: p for p in self.build.pages if p.src_uri in in_nav}
         self.bulk = [p for p in self.build.pages if p.src_uri not in in_nav]
         self.shells, self.sitemap = {}, []
@@ -131,6 +133,15 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.build is not None
+        for file in list(files):
+            source = Path(file.abs_src_path or "")
+            if source.suffix.lower() in images.STATIC_SUFFIXES and source.is_relative_to(config.docs_dir):
+                try:
+                    clean = images.sanitize_static(source.read_bytes(), source.suffix, self.image_settings)
+                except images.Unusable as exc:
+                    raise PluginError(f"{config.docs_dir}/{file.src_uri}: {exc}") from None
+                files.remove(file)
+                files.append(File.generated(config, file.src_uri, content=clean))
         for src_uri in self.themed:
             files.append(File.generated(config, src_uri, content=""))
         for level in sorted({shell.depth(p.url) for p in self.bulk}):

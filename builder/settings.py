@@ -37,6 +37,7 @@ class Settings:
     timezone: str = "Europe/London"
     per_page: int = 20
     feed_items: int = 30
+    max_megapixels: int = 40  # a larger picture is refused: a phone photo is 12-50 MP
 
     @property
     def stories_dir(self) -> Path:
@@ -55,7 +56,7 @@ class Settings:
         return self.site_url.rstrip("/") + "/" + url.lstrip("/")
 
 
-PLUGIN_OPTIONS = ("tags", "regions", "timezone", "per_page", "feed_items")
+PLUGIN_OPTIONS = ("tags", "regions", "timezone", "per_page", "feed_items", "max_megapixels")
 
 
 class _TolerantLoader(yaml.SafeLoader):

@@ -194,3 +194,54 @@ def test_publication_report_names_what_was_held(campaign_site, capsys):
     assert "held: stories/2026/ended.md — consent expired 2026-11-01T00:00:00+00:00" in out
     assert "withdrawn: stories/2026/gone.md (tombstone only)" in out
     assert "published: 1 stories" in out
+
+
+def gps_jpeg(path, size=(640, 480)) -> None:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0xA431] = "SERIAL-SECRET-42"
+    exif.get_ifd(0x8825)[2] = (53.0, 44.0, 44.0)
+    Image.new("RGB", size, (40, 90, 160)).save(path, exif=exif, comment=b"taken-at-home")
+
+
+def test_a_picture_in_a_hand_written_page_is_published_without_metadata(site):
+    from PIL import Image
+
+    gps_jpeg(site.root / "site_src/snapshot.jpg")
+    site.write("site_src/about.md", "# About\n\n![A street party](snapshot.jpg)\n")
+    site.build()
+    published = site.root / "site/snapshot.jpg"
+    data = published.read_bytes()
+    assert b"SERIAL-SECRET-42" not in data and b"taken-at-home" not in data and b"PhoneMaker" not in data
+    with Image.open(published) as im:
+        assert im.size == (640, 480) and not im.getexif() and "comment" not in im.info
+
+
+def test_social_consent_decides_cards_and_pseudonyms_never_show_a_photo(site):
+    image_dir = site.root / "stories/2021/images"
+    image_dir.mkdir(parents=True)
+    gps_jpeg(image_dir / "photo.jpg", (1200, 800))
+    common = dict(image="images/photo.jpg", image_alt="A table laid for a shared meal")
+    site.story("no-social", consent=consent(scope=["web", "feeds"]), **common)
+    site.story("named", **common)
+    site.story("hidden", by=[{"name": "Rain", "display": "pseudonym"}], **common)
+    site.build()
+    assert 'property="og:image"' not in site.page("stories/2021/no-social")
+    cards = {}
+    for slug in ("named", "hidden"):
+        html = site.page(f"stories/2021/{slug}")
+        assert '<meta name="twitter:card" content="summary_large_image">' in html
+        url = html.split('<meta property="og:image" content="https://stories.example.org/')[1].split('"')[0]
+        cards[slug] = url
+    assert cards["named"].endswith(".jpg"), "a card with the story's photo"
+    assert cards["hidden"].endswith(".png"), "a text-only card for a pseudonymous storyteller"
+
+
+def test_decorative_image_says_so_explicitly(site):
+    (site.root / "stories/2021/images").mkdir(parents=True)
+    gps_jpeg(site.root / "stories/2021/images/pattern.jpg")
+    site.story("decorated", image="images/pattern.jpg", image_alt="")
+    site.build()
+    assert 'alt=""' in site.page("stories/2021/decorated")
