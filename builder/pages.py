@@ -25,7 +25,7 @@ from babel.dates import format_date
 from .i18n import translate
 from .cards import CardImage
 from .feeds import FORMATS, FeedLink, plan_feeds
-from .models import Ambassador, Campaign, Story
+from .models import Ambassador, Campaign, Image, Story
 from .publish import Publication
 from .settings import Settings
 
@@ -287,12 +287,16 @@ class Renderer:
         )
         return GeneratedPage(url, kind, title, html, feeds=feeds, **meta)
 
+    def picture(self, image: Image | None, page_url: str) -> str | None:
+        """A page's main picture, its links relative to the page."""
+        if image is None or self.index.pictures is None:
+            return None
+        return self.index.pictures(image.path, image.alt, lambda t: relative_url(page_url, t), True)
+
     def story(self, story: Story) -> GeneratedPage:
         ix = self.index
         campaign = ix.campaigns.get(story.campaign or "")
-        picture = None
-        if story.image and ix.pictures:
-            picture = ix.pictures(story.image.path, story.image.alt, lambda t: relative_url(story.url, t), True)
+        picture = self.picture(story.image, story.url)
         scope = ("campaign:" + campaign.id,) if campaign else ()
         return self.page(
             story.url, Kind.STORY, story.title, "story.html",
@@ -336,9 +340,7 @@ class Renderer:
     def campaign(self, campaign: Campaign, body: str) -> GeneratedPage:
         ix = self.index
         url = f"campaigns/{campaign.id}/"
-        banner = None
-        if campaign.image and ix.pictures:
-            banner = ix.pictures(campaign.image.path, campaign.image.alt, lambda t: relative_url(url, t), True)
+        banner = self.picture(campaign.image, url)
         return self.page(
             url, Kind.CAMPAIGN, f"{campaign.title} {campaign.hashtag}", "campaign.html",
             campaign=campaign, body=body, banner=banner, stories=ix.by_campaign.get(campaign.id, []),
@@ -351,9 +353,7 @@ class Renderer:
     def ambassador(self, ambassador: Ambassador, body: str) -> GeneratedPage:
         ix = self.index
         url = f"ambassadors/{ambassador.id}/"
-        photo = None
-        if ambassador.photo and ix.pictures:
-            photo = ix.pictures(ambassador.photo.path, ambassador.photo.alt, lambda t: relative_url(url, t), True)
+        photo = self.picture(ambassador.photo, url)
         return self.page(
             url, Kind.AMBASSADOR, ambassador.person.public_name, "ambassador.html",
             person=ambassador, body=body, photo=photo, stories=ix.by_storyteller.get(ambassador.id, []),
