@@ -315,6 +315,14 @@ def search_weight(site: Path, worker_gz: int | None) -> dict:
         out.update(engine="static shards", first_page=0, startup=startup, term_files=len(terms), term_median=term,
                    term_max=max(terms, default=0), doc_chunk_median=statistics.median(docs) if docs else 0,
                    per_query=per_query, files=len(files), total_on_disk=sum(p.stat().st_size for p in files))  # fmt: skip
+        try:
+            queries = {q: simulate_query(site, q) for q in QUERIES}
+        except Exception as exc:  # the index format moved on: keep the estimate above
+            out["queries_error"] = f"{type(exc).__name__}: {exc}"
+        else:
+            out["queries"] = queries
+            out["per_query"] = statistics.median(v["bytes"] for v in queries.values())
+            out["per_query_max"] = max(v["bytes"] for v in queries.values())
         return out
     pagefind = site / "pagefind"
     if pagefind.is_dir():
@@ -342,6 +350,46 @@ def search_weight(site: Path, worker_gz: int | None) -> dict:
                    chunk_median=chunk, fragment_median=fragment, per_query=per_query, total_on_disk=total,
                    files=sum(1 for p in pagefind.rglob("*") if p.is_file()))  # fmt: skip
     return out
+
+
+QUERIES = ("community", "kitchen garden", "football club", "learning the language", "leeds", "winter",
+           "volunteers bridge", "الجيران", "cook", "famil")  # fmt: skip
+"""Reader queries for the search simulation: common and rare words, a prefix, Arabic."""
+
+
+def simulate_query(site: Path, query: str) -> dict:
+    """What `site_src/assets/search.js` fetches for `query` in a fresh tab: meta, script, term shards, result chunks.
+
+    Mirrors the script: words tokenized by `builder.search.terms`, the last word also matching as a
+    prefix, documents in every word's postings, ranked by summed weight then id, first 20 shown.
+    """
+    from builder.search import terms
+
+    root = site / "search"
+    meta = json.loads((root / "meta.json").read_text(encoding="utf-8"))
+    fetched = {root / "meta.json", site / "assets" / "search.js"}
+    words = list(dict.fromkeys(terms(query)))
+    sets = []
+    for number, word in enumerate(words):
+        path = root / "t" / (word[: meta["key"]].encode("utf-8").hex() + ".json")
+        fetched.add(path)
+        shard = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        prefix = number == len(words) - 1 and len(word) >= meta["key"]
+        found: dict[int, int] = {}
+        for candidate, deltas in shard.items():
+            if candidate == word or (prefix and candidate.startswith(word)):
+                value = 0
+                for delta in deltas:
+                    value += delta
+                    found[value >> 2] = max(found.get(value >> 2, 0), value & 3)
+        sets.append(found)
+    scores = dict(sets[0]) if sets else {}
+    for other in sets[1:]:
+        scores = {i: w + other[i] for i, w in scores.items() if i in other}
+    ranked = sorted(scores.items(), key=lambda e: (-e[1], e[0]))[:20]
+    fetched.update(root / "d" / f"{i // meta['chunk']}.json" for i, _ in ranked)
+    return {"results": len(scores), "files": len(fetched),
+            "bytes": sum(_gz(p.read_bytes()) for p in fetched if p.is_file())}  # fmt: skip
 
 
 def story_pages(site: Path, manifest: dict, sample: int = PAGE_SAMPLE) -> list[Path]:
@@ -562,8 +610,9 @@ def summary_rows(results: list[SizeResult]) -> list[tuple[str, list[str]]]:
     row("search bytes fetched on first page (before searching)", lambda r: _kb(r.search.get("first_page")))
     row("  Material search_index.json gz (raw)",
         lambda r: f"{_kb(r.search['index_gz'])} ({_kb(r.search['index_raw'])})" if "index_gz" in r.search else "–")
-    row("  search bytes per query (estimate: 2-word query, first results)",
-        lambda r: _kb(r.search["per_query"]) if r.search.get("engine") in ("pagefind", "static shards") else "–")
+    row("  search bytes per query, fresh tab (median / max of the sample queries)",
+        lambda r: f"{_kb(r.search['per_query'])} / {_kb(r.search['per_query_max'])}" if "queries" in r.search
+        else (_kb(r.search["per_query"]) + " (estimate)" if "per_query" in r.search and r.search.get("per_query") else "–"))
     row("  largest term file gz (worst single word)", lambda r: _kb(r.search.get("term_max")))
     row("  search files / MB on disk",
         lambda r: f"{r.search['files']:,} / {r.search['total_on_disk'] / 2**20:.1f}" if "files" in r.search else "–")
@@ -686,20 +735,22 @@ def main(argv: list[str] | None = None) -> int:
     args.workdir = args.workdir.resolve()
     args.workdir.mkdir(parents=True, exist_ok=True)
     code = PROJECT if args.live_code else snapshot_code(args.workdir)
-    _say(f"code under test: {code} (git {git_state()['head']})")
+    tested = git_state()  # the snapshot's commit and dirty files; with --live-code, the state at the start
+    _say(f"code under test: {code} (git {tested['head']})")
     results = []
     for n in sizes:
         runs = 1 if args.single_run_from and n >= args.single_run_from else args.runs
         material = not args.no_material and (args.material_max is None or n <= args.material_max)
         results.append(bench_size(n, runs, args.images, args.workdir, material, code))
     machine = f"{platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}, {platform.platform()}"
-    print(report(results, time.strftime("%Y-%m-%d %H:%M"), git_state()["head"], machine))
+    print(report(results, time.strftime("%Y-%m-%d %H:%M"), tested["head"] + ("+dirty" if tested["dirty"] else ""), machine))
     failures = [f for r in results for f in r.failures]
     for failure in failures:
         print("\nFAILED " + failure, file=sys.stderr)
     if args.json:
         payload = {
-            "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine, "git": git_state(),
+            "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine, "git": tested, "git_at_end": git_state(),
+            "code": str(code),
             "args": {k: str(v) for k, v in vars(args).items()},
             "table": [{"figure": name, "cells": cells} for name, cells in summary_rows(results)],
             "results": [asdict(r) for r in results],
