@@ -27,12 +27,9 @@ import enum
 import hashlib
 import io
 import json
-import multiprocessing
-import os
 import re
 import struct
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -43,8 +40,9 @@ from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont, ImageOps, features
 
 from .images import write_atomic
+from .workers import Workers, borrowed
 
-CARD_VERSION = 2
+CARD_VERSION = 3
 """Part of every card's hash: raise it when drawing changes in a way the constants don't show."""
 
 WIDTH, HEIGHT = 1200, 630
@@ -184,6 +182,8 @@ class Geometry(NamedTuple):
 
 
 GEOMETRY = Geometry()
+PHOTO_PANEL = (GEOMETRY.photo_width, HEIGHT)
+"""The photo's size on a card: a photo is picked and cropped to cover it."""
 
 
 def is_rtl(lang: str) -> bool:
@@ -585,8 +585,12 @@ def _draw_text(draw: ImageDraw.ImageDraw, placed: Placed, box: Box, rtl: bool, f
         baseline += block.pitch
 
 
+@lru_cache(maxsize=16)
 def _photo(data: bytes, size: tuple[int, int], background: Colour) -> PILImage.Image:
-    """The photo cover-cropped to its panel, a little above centre where faces usually are."""
+    """The photo cover-cropped to its panel, a little above centre where faces usually are.
+
+    Cached: a translation's card, or a profile photo on many stories, fits the same photo again.
+    """
     try:
         with PILImage.open(io.BytesIO(data), formats=_PHOTO_FORMATS) as im:
             im.load()
@@ -601,18 +605,39 @@ def _photo(data: bytes, size: tuple[int, int], background: Colour) -> PILImage.I
     return PILImage.frombytes("RGB", fitted.size, fitted.tobytes())
 
 
+@lru_cache(maxsize=64)
+def _strip(placed: Placed, box: Box, rtl: bool, fill: Colour, panel: Colour) -> tuple[PILImage.Image, int]:
+    """One line of small text drawn across the card's width, and the `y` to paste it at.
+
+    The site name is on every card and the kicker on most of them, so each is drawn once per
+    worker. The strip reaches a font size above and below the block, past any accent or
+    descender, and its pixels are the ones drawing in place would give.
+    """
+    pad = placed.block.style.size
+    top = max(0, placed.top - pad)
+    bottom = min(HEIGHT, placed.top + placed.block.height + pad)
+    strip = PILImage.new("RGB", (WIDTH, bottom - top), panel)
+    _draw_text(ImageDraw.Draw(strip), placed._replace(top=placed.top - top), box, rtl, fill)
+    return strip, top
+
+
 def render(card: Card, photo: bytes | None = None, palette: Palette = PALETTE) -> PILImage.Image:
-    """The card's pixels; `photo` is the bytes of `card.photo`, read once by the caller to hash them."""
+    """The card's pixels; `photo` is the bytes of `card.photo`, read once by the caller to hash them.
+
+    The small text strips go down first and span the width, so the photo and the title, drawn
+    after them, are never covered by a strip's background.
+    """
     plan = layout(card, photo is not None)
     im = PILImage.new("RGB", (WIDTH, HEIGHT), palette.panel)
+    for placed, fill in ((plan.kicker, palette.kicker), (plan.site, palette.site)):
+        strip, top = _strip(placed, plan.text, plan.rtl, fill, palette.panel)
+        im.paste(strip, (0, top))
     if plan.photo is not None and photo is not None:
         box = plan.photo
         im.paste(_photo(photo, (box.width, box.height), palette.panel), (box.left, box.top))
     draw = ImageDraw.Draw(im)
-    _draw_text(draw, plan.kicker, plan.text, plan.rtl, palette.kicker)
     _draw_text(draw, plan.title, plan.text, plan.rtl, palette.title)
     draw.rectangle((plan.rule.left, plan.rule.top, plan.rule.right - 1, plan.rule.bottom - 1), fill=palette.rule)
-    _draw_text(draw, plan.site, plan.text, plan.rtl, palette.site)
     return im
 
 
@@ -650,11 +675,15 @@ def text_palette(palette: Palette = PALETTE) -> PILImage.Image:
 
 
 def encode(im: PILImage.Image, fmt: Encoding) -> bytes:
-    """Bytes from pixels alone: every option explicit, no EXIF, ICC profile, text or comment."""
+    """Bytes from pixels alone: every option explicit, no EXIF, ICC profile, text or comment.
+
+    Photo cards are baseline JPEGs: link previews are fetched whole by a platform, never shown
+    while loading, and progressive encoding took 12.6 ms a card against 5.4 ms for 7% fewer bytes.
+    """
     out = io.BytesIO()
     if fmt is JPEG:
         im.save(
-            out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True, subsampling="4:4:4",
+            out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=False, subsampling="4:4:4",
             exif=b"", comment=b"",
         )  # fmt: skip
     else:
@@ -702,16 +731,9 @@ def _draw_job(job: _Job) -> None:
     write_atomic(job.cache_dir / job.name, payload)
 
 
-def _run(jobs: list[_Job]) -> None:
-    """Workers are spawned, not forked: `mkdocs serve` has threads, and a fork can inherit a held lock."""
-    if len(jobs) < PARALLEL_FROM:
-        for job in jobs:
-            _draw_job(job)
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, len(jobs)), mp_context=context) as pool:
-        for _ in pool.map(_draw_job, jobs):
-            pass
+def _run(jobs: list[_Job], workers: Workers) -> None:
+    for _ in workers.map(_draw_job, jobs, minimum=PARALLEL_FROM, chunksize=4):
+        pass
 
 
 def _prune(cache_dir: Path, keep: set[str]) -> None:
@@ -748,7 +770,9 @@ def _card_image(path: Path) -> CardImage:
     return CardImage(f"cards/{path.name}", path, WIDTH, HEIGHT, mime, path.stat().st_size)
 
 
-def make_cards(cards: Iterable[Card], cache_dir: Path) -> tuple[dict[str, CardImage], int, int]:
+def make_cards(
+    cards: Iterable[Card], cache_dir: Path, workers: Workers | None = None
+) -> tuple[dict[str, CardImage], int, int]:
     """Make (or reuse) a card for each of `cards`, and leave only those cards in `cache_dir`.
 
     Returns `{card.key: CardImage}`, how many card files were encoded and how many were
@@ -773,7 +797,8 @@ def make_cards(cards: Iterable[Card], cache_dir: Path) -> tuple[dict[str, CardIm
             reused.add(name)
         else:
             jobs[name] = _Job(name, card, photo, cache_dir)
-    _run(list(jobs.values()))
+    with borrowed(workers) as pool:
+        _run(list(jobs.values()), pool)
     _prune(cache_dir, set(names.values()))
     images = {key: _card_image(cache_dir / name) for key, name in sorted(names.items())}
     return images, len(jobs), len(reused)

@@ -6,12 +6,13 @@ the theme; tests and benchmarks call it directly.
 
 from __future__ import annotations
 
-import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
-from .cards import Card, CardError, make_cards
+from .cards import PHOTO_PANEL, Card, CardError, CardImage, make_cards
 from .feeds import FORMATS, EntryExtras, build_feeds, feed_links
 from .images import ImageReport, ImageSettings, Rendition, picture_html, process_images
 from .loader import load_content
@@ -22,6 +23,7 @@ from .publish import Publication, publish
 from .search import SearchDoc, build_index
 from .render import render_bodies, render_body
 from .settings import Settings
+from .workers import Workers
 
 
 class ContentError(Exception):
@@ -94,30 +96,51 @@ def published_images(pub: Publication) -> dict[str, tuple[Image, str]]:
     return found
 
 
+class Pictures(NamedTuple):
+    renditions: dict[str, Rendition]
+    report: ImageReport
+    cards: dict[str, CardImage]
+    drawn: int
+    reused: int
+
+
+def make_pictures(pub: Publication, settings: Settings, cache: Path, workers: Workers) -> Pictures:
+    """Every published image's derivatives, then the social cards, which start from them."""
+    images = published_images(pub)
+    renditions, problems, report = process_images(
+        settings.root, images, cache / "images", image_settings(settings),
+        progress=Progress("images", len(images), minimum=8), workers=workers,
+    )  # fmt: skip
+    if problems:
+        raise ContentError([Problem(images[p.path][1], 1, f"image {p.path}: {p.message}") for p in problems])
+    try:
+        cards, drawn, reused = make_cards(social_cards(pub, settings, renditions), cache / "cards", workers)
+    except CardError as exc:
+        raise ContentError([Problem("mkdocs.yml", 1, f"social card: {exc}")]) from None
+    return Pictures(renditions, report, cards, drawn, reused)
+
+
 def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir: Path | None = None) -> Build:
-    """Everything the site will contain; raises ContentError before anything is written."""
+    """Everything the site will contain; raises ContentError before anything is written.
+
+    Pictures are made in a second thread while Markdown is rendered in this one: both mostly
+    wait on the one worker pool, which keeps every core busy until both are done.
+    """
     content, problems = load_content(settings)
     if problems:
         raise ContentError(problems)
     pub = publish(content, now, preview=preview)
-    images = published_images(pub)
     cache = cache_dir or settings.root / ".cache"
-    renditions, image_problems, image_report = process_images(
-        settings.root, images, cache / "images", image_settings(settings),
-        progress=Progress("images", len(images), minimum=8),
-    )
-    if image_problems:
-        raise ContentError([Problem(images[p.path][1], 1, f"image {p.path}: {p.message}") for p in image_problems])
-    html = render_bodies([s.body for s in pub.stories], cache / "html", os.cpu_count() or 1)
+    with Workers() as workers, ThreadPoolExecutor(max_workers=1) as side:
+        pending = side.submit(make_pictures, pub, settings, cache, workers)
+        html = render_bodies([s.body for s in pub.stories], cache / "html", workers)
+        pictures = pending.result()
     bodies = dict(zip((s.id for s in pub.stories), html))
+    renditions, image_report, cards = pictures.renditions, pictures.report, pictures.cards
 
     def picture(path: str, alt: str, href, main: bool) -> str:
         return picture_html(renditions[path], alt, href, main=main)
 
-    try:
-        cards, encoded, reused = make_cards(social_cards(pub, settings, renditions), cache / "cards")
-    except CardError as exc:
-        raise ContentError([Problem("mkdocs.yml", 1, f"social card: {exc}")]) from None
     links = feed_links(pub, settings)
     index = SiteIndex(pub, settings, bodies, picture, links, cards)
     pages = generate_pages(index, render_body)
@@ -131,7 +154,7 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     report = publication_report(pub) + (
         f"images: {image_report.encoded} encoded, {image_report.reused} reused, {image_report.removed} removed "
         f"from the cache in {image_report.seconds:.1f}s",
-        f"social cards: {encoded} drawn, {reused} reused",
+        f"social cards: {pictures.drawn} drawn, {pictures.reused} reused",
         f"search: {search_report.documents} pages, {search_report.terms} terms, {search_report.files} files, "
         f"{search_report.bytes // 1024} KB",
     )
@@ -161,7 +184,7 @@ def social_cards(pub: Publication, settings: Settings, renditions: dict[str, Ren
     """
     def photo(image: Image | None, hidden: bool = False) -> Path | None:
         rendition = renditions.get(image.path) if image and not hidden else None
-        return rendition.largest_jpeg.cache_path if rendition else None
+        return rendition.smallest_jpeg_covering(*PHOTO_PANEL).cache_path if rendition else None
 
     campaigns = {c.id: c for c in pub.campaigns}
     cards = []

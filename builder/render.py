@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
 import markdown
 import nh3
+
+from .workers import Workers
 
 EXTENSIONS = ("extra", "sane_lists", "smarty")
 ALLOWED_TAGS = {
@@ -64,6 +65,8 @@ def sanitize(html: str) -> str:
 
 
 _converter: markdown.Markdown | None = None
+PARALLEL_FROM = 200
+"""Fewer bodies than this are rendered in this process: sending them costs more than it saves."""
 RENDER_VERSION = "1"  # change when the extensions or the allow-list change: it invalidates the cache
 
 
@@ -79,7 +82,7 @@ def _cache_key(text: str) -> str:
     return hashlib.sha256(f"{RENDER_VERSION}\0{markdown.__version__}\0{text}".encode()).hexdigest()[:32]
 
 
-def render_bodies(texts: Sequence[str], cache_dir: Path | None = None, workers: int = 1) -> list[str]:
+def render_bodies(texts: Sequence[str], cache_dir: Path | None = None, workers: Workers | None = None) -> list[str]:
     """Render many bodies: from the cache where the text is unchanged, the rest across processes.
 
     The cache holds HTML keyed by the text, so it holds nothing that is not derived from a file
@@ -95,11 +98,10 @@ def render_bodies(texts: Sequence[str], cache_dir: Path | None = None, workers: 
             if path.is_file():
                 cached[key] = path.read_text(encoding="utf-8")
     todo = {k: t for k, t in zip(keys, texts) if k not in cached}
-    if workers <= 1 or len(todo) < 200:
+    if workers is None:
         fresh = [render_body(t) for t in todo.values()]
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            fresh = list(pool.map(render_body, todo.values(), chunksize=32))
+        fresh = list(workers.map(render_body, todo.values(), minimum=PARALLEL_FROM, chunksize=32))
     cached.update(zip(todo, fresh))
     if cache_dir is not None:
         for key, html in zip(todo, fresh):

@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
-from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageFont
+from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageFont, ImageOps
 
 from builder import cards
 from builder.cards import (
@@ -111,6 +111,30 @@ def test_workers_draw_the_same_bytes_as_this_process(tmp_path: Path) -> None:
     assert encoded == len(batch)
     for c in batch:
         assert made[c.key].path.read_bytes() == cards.encode(render(c), cards.PNG)
+
+
+def drawn_in_place(c: Card, photo: bytes | None) -> Image.Image:
+    """A card drawn the plain way: photo, then every text straight onto the canvas."""
+    plan = layout(c, photo is not None)
+    im = Image.new("RGB", (cards.WIDTH, cards.HEIGHT), PALETTE.panel)
+    if plan.photo is not None and photo is not None:
+        fitted = ImageOps.fit(Image.open(io.BytesIO(photo)).convert("RGB"), (plan.photo.width, plan.photo.height),
+                              Image.Resampling.LANCZOS, centering=(0.5, 0.4))  # fmt: skip
+        im.paste(fitted, (plan.photo.left, plan.photo.top))
+    draw = ImageDraw.Draw(im)
+    for placed, fill in ((plan.kicker, PALETTE.kicker), (plan.title, PALETTE.title), (plan.site, PALETTE.site)):
+        cards._draw_text(draw, placed, plan.text, plan.rtl, fill)
+    draw.rectangle((plan.rule.left, plan.rule.top, plan.rule.right - 1, plan.rule.bottom - 1), fill=PALETTE.rule)
+    return im
+
+
+def test_text_and_photos_drawn_once_and_reused_give_the_pixels_of_drawing_in_place(tmp_path: Path) -> None:
+    """The kicker and site name are drawn once per process and pasted, and a photo fitted once."""
+    photo = photo_file(tmp_path).read_bytes()
+    batch = [(c, p) for c in (card("story:a"), card("story:b", ARABIC_TITLE, "ar"), card("story:c", LONG))
+             for p in (None, photo)]  # fmt: skip
+    for c, p in batch + batch:
+        assert ImageChops.difference(render(c, p), drawn_in_place(c, p)).getbbox() is None, c.key
 
 
 def test_a_changed_title_redraws_only_that_card(tmp_path: Path) -> None:

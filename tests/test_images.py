@@ -269,6 +269,13 @@ def test_picture_html_main_image_is_eager_and_decorative_alt_is_empty() -> None:
     assert 'sizes="100vw"' in html
 
 
+def test_a_card_photo_starts_from_the_narrowest_jpeg_that_covers_its_panel() -> None:
+    assert rendition().smallest_jpeg_covering(440, 630).cache_path == Path("abc-960.jpg")
+    assert rendition().smallest_jpeg_covering(440, 300).cache_path == Path("abc-480.jpg")
+    assert rendition().smallest_jpeg_covering(1200, 900).cache_path == Path("abc-1600.jpg")
+    assert rendition().smallest_jpeg_covering(2000, 2000).cache_path == Path("abc-1600.jpg")
+
+
 def test_module_stays_engine_free() -> None:
     code = "import sys, builder.images; sys.exit('mkdocs' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent).returncode == 0
