@@ -21,7 +21,7 @@ from .pages import GeneratedPage, SiteIndex, generate_pages
 from .progress import Progress
 from .publish import Publication, publish
 from .search import SearchDoc, build_index
-from .render import render_bodies, render_body
+from .render import render_bodies
 from .settings import Settings
 from .workers import Workers
 
@@ -133,8 +133,10 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     cache = cache_dir or settings.root / ".cache"
     with Workers() as workers, ThreadPoolExecutor(max_workers=1) as side:
         pending = side.submit(make_pictures, pub, settings, cache, workers)
-        html = render_bodies([s.body for s in pub.stories], cache / "html", workers)
+        texts = [s.body for s in pub.stories] + [c.body for c in pub.campaigns] + [a.body for a in pub.ambassadors]
+        html = render_bodies(texts, cache / "html", workers)
         pictures = pending.result()
+    rendered = dict(zip(texts, html))
     bodies = dict(zip((s.id for s in pub.stories), html))
     renditions, image_report, cards = pictures.renditions, pictures.report, pictures.cards
 
@@ -143,7 +145,7 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
 
     links = feed_links(pub, settings)
     index = SiteIndex(pub, settings, bodies, picture, links, cards)
-    pages = generate_pages(index, render_body)
+    pages = generate_pages(index, rendered.__getitem__)
     feeds = build_feeds(pub, settings, {s.id: entry_extras(index, s, renditions) for s in pub.stories})
     index_files, search_report = build_index(search_documents(pub, index))
     derivatives = {d.url: d.cache_path for r in renditions.values() for d in r.derivatives}
