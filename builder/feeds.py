@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from html.parser import HTMLParser
-from collections.abc import Callable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 from urllib.parse import urljoin
 
@@ -38,6 +41,7 @@ EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=timezone.utc)
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 URL_ATTRIBUTES = frozenset({"href", "src", "poster", "cite", "longdesc", "xlink:href"})
 SRCSET_ATTRIBUTES = frozenset({"srcset", "imagesrcset"})
+_NEWLINE = re.compile("\n")
 
 
 @dataclass(frozen=True)
@@ -135,8 +139,12 @@ class Entry(NamedTuple):
 # -- which feeds exist ---------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=None)
 def language(code: str) -> Language:
-    """Names and writing direction of a BCP 47 tag, so an Arabic feed is titled and laid out as Arabic."""
+    """Names and writing direction of a BCP 47 tag, so an Arabic feed is titled and laid out as Arabic.
+
+    Kept per tag: every entry asks for its language, and Babel parses the tag anew each time.
+    """
     try:
         locale = Locale.parse(code, sep="-")
     except (ValueError, UnknownLocaleError):
@@ -161,37 +169,51 @@ def plan_feeds(pub: Publication, settings: Settings) -> tuple[FeedPlan, ...]:
     public = tuple(story for story in pub.stories if story.id not in pub.previewed)
     cut = settings.feed_items
     name = settings.site_name
+    by_campaign = _grouped(stories, lambda story: (story.campaign,))
+    by_storyteller = _grouped(stories, lambda story: story.storytellers)
+    by_tag = _grouped(stories, lambda story: story.tags)
+    by_lang = _grouped(stories, lambda story: (story.lang,))
 
-    def pick(keep: Callable[[Story], bool]) -> tuple[Story, ...]:
-        return tuple(story for story in stories if keep(story))[:cut]
+    def pick(groups: Mapping[object, list[Story]], key: str) -> tuple[Story, ...]:
+        return tuple(groups.get(key, ())[:cut])
 
     plans = [FeedPlan("site", "feeds/", "", name, f"The newest stories from {name}.", None, stories[:cut])]
     for campaign in pub.campaigns:
         plans.append(FeedPlan(
             f"campaign:{campaign.id}", f"campaigns/{campaign.id}/", f"campaigns/{campaign.id}/",
             f"{campaign.title} — {name}", campaign.summary, None,
-            pick(lambda story, cid=campaign.id: story.campaign == cid),
+            pick(by_campaign, campaign.id),
         ))  # fmt: skip
     for ambassador in pub.ambassadors:
         person = ambassador.person.public_name
         plans.append(FeedPlan(
             f"ambassador:{ambassador.id}", f"ambassadors/{ambassador.id}/", f"ambassadors/{ambassador.id}/",
             f"{person} — {name}", f"Stories told by {person}.", None,
-            pick(lambda story, aid=ambassador.id: aid in story.storytellers),
+            pick(by_storyteller, ambassador.id),
         ))  # fmt: skip
     for tag in _ordered({tag for story in public for tag in story.tags}, settings.tags):
         plans.append(FeedPlan(
             f"tag:{tag}", f"tags/{tag}/", f"tags/{tag}/", f"Stories tagged “{tag}” — {name}",
-            f"Stories from {name} tagged “{tag}”.", None, pick(lambda story, t=tag: t in story.tags),
+            f"Stories from {name} tagged “{tag}”.", None, pick(by_tag, tag),
         ))  # fmt: skip
     for code in sorted({story.lang for story in stories}):
         lang = language(code)
         label = lang.english if lang.native == lang.english else f"{lang.native} ({lang.english})"
         plans.append(FeedPlan(
             f"lang:{code}", f"feeds/{code}/", "", f"{name} — {label}",
-            f"Stories from {name} in {label}.", code, pick(lambda story, c=code: story.lang == c),
+            f"Stories from {name} in {label}.", code, pick(by_lang, code),
         ))  # fmt: skip
     return tuple(plans)
+
+
+def _grouped(stories: tuple[Story, ...], keys: Callable[[Story], Iterable[object]]) -> dict[object, list[Story]]:
+    """The stories under each key they have, in their order: one pass over the stories for all
+    the feeds of a kind, instead of one pass per feed."""
+    groups: dict[object, list[Story]] = defaultdict(list)
+    for story in stories:
+        for key in dict.fromkeys(keys(story)):
+            groups[key].append(story)
+    return groups
 
 
 def _ordered(tags: set[str], known: tuple[str, ...]) -> tuple[str, ...]:
@@ -272,10 +294,7 @@ class _UrlTags(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.base_url = base_url
         self.tags: list[_Tag] = []
-        self._line_starts = [0]
-        for index, char in enumerate(source):
-            if char == "\n":
-                self._line_starts.append(index + 1)
+        self._line_starts = [0, *(match.end() for match in _NEWLINE.finditer(source))]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._rewrite(tag, attrs, closed=False)
@@ -312,8 +331,12 @@ def absolutize(html_text: str, base_url: str) -> str:
     """Every href, src, srcset and poster made absolute against `base_url`, the page's own URL.
 
     Only the start tags that change are rewritten; text, comments and other markup are copied
-    unchanged, so already-sanitized HTML stays exactly as the sanitizer left it.
+    unchanged, so already-sanitized HTML stays exactly as the sanitizer left it. HTML that
+    never names a URL attribute cannot change, so it is not parsed.
     """
+    lowered = html_text.lower()
+    if not any(name in lowered for name in URL_ATTRIBUTES | SRCSET_ATTRIBUTES):
+        return html_text
     finder = _UrlTags(html_text, base_url)
     finder.feed(html_text)
     finder.close()

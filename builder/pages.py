@@ -19,6 +19,7 @@ from functools import cached_property, lru_cache
 from typing import Callable, Iterable, Mapping, Sequence
 
 import jinja2
+import markupsafe
 from babel import Locale
 from babel.dates import format_date
 
@@ -30,6 +31,7 @@ from .publish import Publication
 from .settings import Settings
 
 WORDS_PER_MINUTE = 200
+_DOT_SEGMENTS = frozenset({".", ".."})
 
 
 class Kind(enum.StrEnum):
@@ -82,10 +84,35 @@ def text_direction(lang: str) -> str:
 
 def relative_url(from_url: str, to_url: str) -> str:
     """A link from one directory URL to another, so the site works under any base path."""
-    rel = posixpath.relpath("/" + to_url, "/" + from_url.rstrip("/") if from_url else "/")
-    if to_url.endswith("/") or to_url == "":
-        rel = "./" if rel == "." else rel + "/"
-    return rel
+    return links_from(from_url)(to_url)
+
+
+def links_from(from_url: str) -> Callable[[str], str]:
+    """`relative_url` from one page to any target, the page's URL split once for all its links.
+
+    Computed from path segments rather than with `posixpath.relpath`, which normalizes both
+    paths through the file system helpers and took a tenth of the page generation time; URLs
+    with `.` or `..` segments still go through `relpath`, so every result is the same.
+    """
+    start = [part for part in from_url.split("/") if part]
+    plain = _DOT_SEGMENTS.isdisjoint(start)
+
+    def link(to_url: str) -> str:
+        path = [part for part in to_url.split("/") if part]
+        if plain and _DOT_SEGMENTS.isdisjoint(path):
+            common = 0
+            for mine, theirs in zip(start, path):
+                if mine != theirs:
+                    break
+                common += 1
+            rel = "/".join([".."] * (len(start) - common) + path[common:]) or "."
+        else:
+            rel = posixpath.relpath("/" + to_url, "/" + from_url.rstrip("/") if from_url else "/")
+        if to_url.endswith("/") or to_url == "":
+            rel = "./" if rel == "." else rel + "/"
+        return rel
+
+    return link
 
 
 def slugify(text: str) -> str:
@@ -239,7 +266,7 @@ class SiteIndex:
                 if other.id not in excluded:
                     scores[other.id] += weight
         distance = lambda other_id: abs((self.stories_by_id[other_id].date - story.date).total_seconds())  # noqa: E731
-        ranked = sorted(scores, key=lambda i: (-scores[i], distance(i), i))
+        ranked = sorted(_top_scored(scores, count), key=lambda i: (-scores[i], distance(i), i))
         return [self.stories_by_id[i] for i in ranked[:count]]
 
     def bylines(self, story: Story) -> list[Link]:
@@ -259,8 +286,42 @@ class SiteIndex:
         return min(upcoming, key=lambda c: c.date) if upcoming else next(iter(self.pub.campaigns), None)
 
 
+def _top_scored(scores: Mapping[str, int], count: int) -> list[str]:
+    """The keys scoring at least the `count`-th best score: only they can rank in the first
+    `count`, so the tie-breaks, which cost more than the scores, are worked out for them alone."""
+    if len(scores) <= count:
+        return list(scores)
+    floor = sorted(scores.values(), reverse=True)[count - 1]
+    return [key for key, score in scores.items() if score >= floor]
+
+
+def page_window(number: int, count: int, around: int = 2) -> tuple[int | None, ...]:
+    """The page numbers a list's page `number` links to: the first, the last and `around` either
+    side of itself, with `None` for each gap ("1 … 5 6 7 8 9 … 484").
+
+    Linking every page from every page put 484 links on each page of "All stories" at 10,000
+    stories: a wall of links to tab through and read out, and bytes that grew as n². A gap of
+    one page shows that page instead, since an ellipsis would take the same room.
+    """
+    shown = sorted({1, count, *range(max(1, number - around), min(count, number + around) + 1)})
+    window: list[int | None] = []
+    previous = 0
+    for page in shown:
+        if page - previous == 2:
+            window.append(page - 1)
+        elif page - previous > 2:
+            window.append(None)
+        window.append(page)
+        previous = page
+    return tuple(window)
+
+
 class Renderer:
-    """Jinja templates compiled once; one method per kind of page."""
+    """Jinja templates compiled once; one method per kind of page.
+
+    The templates are package files that do not change during a build, so Jinja is told not to
+    check them on disk (`auto_reload=False`): that check cost a `stat` per page and per import.
+    """
 
     def __init__(self, index: SiteIndex) -> None:
         self.index = index
@@ -270,12 +331,29 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             undefined=jinja2.StrictUndefined,
+            auto_reload=False,
         )
         self.env.globals.update(
             FACETS={f.key: f for f in FACETS}, country_name=country_name, language_name=language_name,
             reading_minutes=reading_minutes, text_direction=text_direction, FORMATS=FORMATS, t=translate,
         )  # fmt: skip
         self.env.filters["day"] = _format_day
+        self.env.globals["teaser"] = self.teaser
+        macros = self.env.get_template("_macros.html").module
+        self._story_card = macros.story_card
+        self._teasers: dict[tuple[str, str, int], markupsafe.Markup] = {}
+
+    def teaser(self, story: Story, href: str, level: int) -> markupsafe.Markup:
+        """A story's card in a list, rendered once per link and heading level in a build.
+
+        A story appears in about ten lists (all stories, home, campaign, storyteller, each
+        facet, related stories), and most of them link to it with the same relative URL.
+        """
+        key = (story.id, href, level)
+        card = self._teasers.get(key)
+        if card is None:
+            card = self._teasers[key] = self._story_card(story, href, self.index, level)
+        return card
 
     def page(self, url: str, kind: Kind, title: str, template: str, **context) -> GeneratedPage:
         keys = ("description", "lang", "robots", "updated", "card", "card_alt")
@@ -283,7 +361,7 @@ class Renderer:
         scope = ("site",) + context.pop("scope", ())
         feeds = tuple(link for key in scope for link in self.index.feeds.get(key, ()))
         html = self.env.get_template(template).render(
-            url=lambda target: relative_url(url, target), ix=self.index, title=title, **context
+            url=links_from(url), ix=self.index, title=title, **context
         )
         return GeneratedPage(url, kind, title, html, feeds=feeds, **meta)
 
@@ -291,7 +369,7 @@ class Renderer:
         """A page's main picture, its links relative to the page."""
         if image is None or self.index.pictures is None:
             return None
-        return self.index.pictures(image.path, image.alt, lambda t: relative_url(page_url, t), True)
+        return self.index.pictures(image.path, image.alt, links_from(page_url), True)
 
     def story(self, story: Story) -> GeneratedPage:
         ix = self.index
@@ -321,8 +399,8 @@ class Renderer:
             page_title = title if number == 1 else f"{title} (page {number} of {count})"
             pages.append(self.page(
                 url, kind, page_title, "story_list.html", stories=chunk, intro=intro, total=len(stories),
-                pagination={"number": number, "count": count, "urls": urls}, scope=scope,
-                description=intro or title,
+                pagination={"number": number, "count": count, "urls": urls, "window": page_window(number, count)},
+                scope=scope, description=intro or title,
             ))  # fmt: skip
         return pages
 

@@ -69,10 +69,30 @@ def stem(word: str) -> str:
     return word
 
 
+def _words(text: str) -> list[str]:
+    """A text's words lowercased, accents and Arabic vowel marks dropped, not yet stemmed."""
+    folded = _MARKS.sub("", unicodedata.normalize("NFD", text.lower()))
+    return _WORD.findall(unicodedata.normalize("NFC", folded))
+
+
 def terms(text: str) -> list[str]:
     """Words as the index keeps them: lowercased, accents and Arabic vowel marks dropped, stemmed."""
-    folded = _MARKS.sub("", unicodedata.normalize("NFD", text.lower()))
-    return [stem(w) for w in _WORD.findall(unicodedata.normalize("NFC", folded)) if w not in STOPWORDS]
+    return [stem(w) for w in _words(text) if w not in STOPWORDS]
+
+
+def term_set(text: str) -> set[str]:
+    """`set(terms(text))`, stemming each distinct word once: a story repeats most of its words."""
+    return {stem(w) for w in set(_words(text)) - STOPWORDS}
+
+
+def doc_terms(doc: SearchDoc) -> dict[str, int]:
+    """Each term of a document with the weight of the most prominent place it occurs in."""
+    weights: dict[str, int] = {}
+    for weight, text in ((TEXT, unescape(_TAG.sub(" ", doc.text))), (SUMMARY, doc.summary), (TITLE, doc.title)):
+        for term in term_set(text):
+            if weights.get(term, 0) < weight:
+                weights[term] = weight
+    return weights
 
 
 def shard_key(term: str) -> str:
@@ -85,9 +105,8 @@ def build_index(docs: Iterable[SearchDoc]) -> tuple[dict[str, bytes], SearchRepo
     chunks: list[list[list[str]]] = []
     count = 0
     for doc_id, doc in enumerate(docs):
-        for weight, text in ((TEXT, unescape(_TAG.sub(" ", doc.text))), (SUMMARY, doc.summary), (TITLE, doc.title)):
-            for term in set(terms(text)):
-                postings[term][doc_id] = max(weight, postings[term].get(doc_id, 0))
+        for term, weight in doc_terms(doc).items():
+            postings[term][doc_id] = weight
         if doc_id % CHUNK == 0:
             chunks.append([])
         chunks[-1].append([doc.url, doc.title, doc.summary])
