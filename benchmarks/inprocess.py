@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.inprocess benchmarks/out/corpus-1000 [--repeat 3]
 
 Every builder function that `prepare` calls through `builder.pipeline`'s namespace (load_content,
-publish, process_images, render_bodies, make_cards, generate_pages, build_feeds, build_index ...)
+publish, process_images, render_bodies, plan_cards, draw_cards, generate_pages, build_feeds, build_index ...)
 is wrapped with a timer, then `prepare` runs `--repeat` times; printed is one JSON object with the
 median inclusive seconds of `prepare` and of each stage (`stage:<name>`, `calls:<name>`). Wrapping
 rather than replaying the stages keeps this working while the pipeline changes. The caches under

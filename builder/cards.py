@@ -90,7 +90,6 @@ class CardImage:
     width: int
     height: int
     mime: str
-    size: int
 
 
 class Colour(NamedTuple):
@@ -767,17 +766,22 @@ def _cached(path: Path) -> bool:
 
 def _card_image(path: Path) -> CardImage:
     mime = _MIMES[path.suffix.lstrip(".")]
-    return CardImage(f"cards/{path.name}", path, WIDTH, HEIGHT, mime, path.stat().st_size)
+    return CardImage(f"cards/{path.name}", path, WIDTH, HEIGHT, mime)
 
 
-def make_cards(
-    cards: Iterable[Card], cache_dir: Path, workers: Workers | None = None
-) -> tuple[dict[str, CardImage], int, int]:
-    """Make (or reuse) a card for each of `cards`, and leave only those cards in `cache_dir`.
+class CardPlan(NamedTuple):
+    """Every card as it will be, known before any is drawn, and what drawing is left to do."""
 
-    Returns `{card.key: CardImage}`, how many card files were encoded and how many were
-    reused; cards with identical content share one file. Every card file in `cache_dir` that
-    this call does not return is deleted, so a card whose story is gone goes with it.
+    images: dict[str, CardImage]  # by card key
+    jobs: tuple[_Job, ...]
+    reused: int
+    cache_dir: Path
+
+
+def plan_cards(cards: Iterable[Card], cache_dir: Path) -> CardPlan:
+    """Name each card's file from its content, without drawing: pages can link to it meanwhile.
+
+    Cards with identical content share one file; a file already in the cache is reused.
     """
     require_raqm()
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -797,8 +801,24 @@ def make_cards(
             reused.add(name)
         else:
             jobs[name] = _Job(name, card, photo, cache_dir)
-    with borrowed(workers) as pool:
-        _run(list(jobs.values()), pool)
-    _prune(cache_dir, set(names.values()))
     images = {key: _card_image(cache_dir / name) for key, name in sorted(names.items())}
-    return images, len(jobs), len(reused)
+    return CardPlan(images, tuple(jobs.values()), len(reused), cache_dir)
+
+
+def draw_cards(plan: CardPlan, workers: Workers | None = None) -> None:
+    """Draw what `plan` lacks, then leave only its cards in the cache.
+
+    Every other card file is deleted, so a card whose story is gone goes with it.
+    """
+    with borrowed(workers) as pool:
+        _run(list(plan.jobs), pool)
+    _prune(plan.cache_dir, {image.path.name for image in plan.images.values()})
+
+
+def make_cards(
+    cards: Iterable[Card], cache_dir: Path, workers: Workers | None = None
+) -> tuple[dict[str, CardImage], int, int]:
+    """Plan and draw: `{card.key: CardImage}`, how many card files were drawn and how many reused."""
+    plan = plan_cards(cards, cache_dir)
+    draw_cards(plan, workers)
+    return plan.images, len(plan.jobs), plan.reused

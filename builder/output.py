@@ -34,9 +34,12 @@ def link_files(site_dir: Path, files: list[tuple[str, Path]]) -> None:
     published link keeps its bytes whatever the cache does later. Where the cache is on
     another file system, the file is copied.
     """
+    made: set[Path] = set()
     for url, source in files:
         target = site_dir / url
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in made:  # a thousand cards share one folder; mkdir is a slow call here
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
         try:
             os.link(source, target)
         except OSError:

@@ -12,15 +12,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from .cards import PHOTO_PANEL, Card, CardError, CardImage, make_cards
-from .feeds import FORMATS, EntryExtras, build_feeds, feed_links
+from .cards import PHOTO_PANEL, Card, CardError, CardImage, draw_cards, plan_cards
+from .feeds import FORMATS, EntryExtras, FeedFile, build_feeds, feed_links
 from .images import ImageReport, ImageSettings, Rendition, picture_html, process_images
 from .loader import load_content
 from .models import Display, Image, Problem
 from .pages import GeneratedPage, SiteIndex, generate_pages
 from .progress import Progress
 from .publish import Publication, publish
-from .search import SearchDoc, build_index
+from .search import SearchDoc, SearchReport, build_index
 from .render import render_bodies
 from .settings import Settings
 from .workers import Workers
@@ -96,16 +96,10 @@ def published_images(pub: Publication) -> dict[str, tuple[Image, str]]:
     return found
 
 
-class Pictures(NamedTuple):
-    renditions: dict[str, Rendition]
-    report: ImageReport
-    cards: dict[str, CardImage]
-    drawn: int
-    reused: int
-
-
-def make_pictures(pub: Publication, settings: Settings, cache: Path, workers: Workers) -> Pictures:
-    """Every published image's derivatives, then the social cards, which start from them."""
+def make_images(
+    pub: Publication, settings: Settings, cache: Path, workers: Workers
+) -> tuple[dict[str, Rendition], ImageReport]:
+    """Every published image's derivatives, made or reused."""
     images = published_images(pub)
     renditions, problems, report = process_images(
         settings.root, images, cache / "images", image_settings(settings),
@@ -113,18 +107,20 @@ def make_pictures(pub: Publication, settings: Settings, cache: Path, workers: Wo
     )  # fmt: skip
     if problems:
         raise ContentError([Problem(images[p.path][1], 1, f"image {p.path}: {p.message}") for p in problems])
-    try:
-        cards, drawn, reused = make_cards(social_cards(pub, settings, renditions), cache / "cards", workers)
-    except CardError as exc:
-        raise ContentError([Problem("mkdocs.yml", 1, f"social card: {exc}")]) from None
-    return Pictures(renditions, report, cards, drawn, reused)
+    return renditions, report
+
+
+def _card_problem(exc: CardError) -> ContentError:
+    return ContentError([Problem("mkdocs.yml", 1, f"social card: {exc}")])
 
 
 def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir: Path | None = None) -> Build:
     """Everything the site will contain; raises ContentError before anything is written.
 
-    Pictures are made in a second thread while Markdown is rendered in this one: both mostly
-    wait on the one worker pool, which keeps every core busy until both are done.
+    Work for the worker pool overlaps work in this process, so both cores stay busy: images are
+    encoded while Markdown is rendered, and the social cards are drawn while the pages, feeds
+    and search index are written (a card's file name comes from its content, so pages can link
+    to it before it exists).
     """
     content, problems = load_content(settings)
     if problems:
@@ -132,35 +128,61 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     pub = publish(content, now, preview=preview)
     cache = cache_dir or settings.root / ".cache"
     with Workers() as workers, ThreadPoolExecutor(max_workers=1) as side:
-        pending = side.submit(make_pictures, pub, settings, cache, workers)
+        encoding = side.submit(make_images, pub, settings, cache, workers)
         texts = [s.body for s in pub.stories] + [c.body for c in pub.campaigns] + [a.body for a in pub.ambassadors]
         html = render_bodies(texts, cache / "html", workers)
-        pictures = pending.result()
-    rendered = dict(zip(texts, html))
-    bodies = dict(zip((s.id for s in pub.stories), html))
-    renditions, image_report, cards = pictures.renditions, pictures.report, pictures.cards
+        renditions, image_report = encoding.result()
+        try:
+            plan = plan_cards(social_cards(pub, settings, renditions), cache / "cards")
+        except CardError as exc:
+            raise _card_problem(exc) from None
+        drawing = side.submit(draw_cards, plan, workers)
+        bodies = dict(zip((s.id for s in pub.stories), html))
+        text = text_outputs(pub, settings, dict(zip(texts, html)), bodies, renditions, plan.images)
+        try:
+            drawing.result()
+        except CardError as exc:
+            raise _card_problem(exc) from None
+    derivatives = {d.url: d.cache_path for r in renditions.values() for d in r.derivatives}
+    derivatives.update((card.url, card.path) for card in plan.images.values())
+    files = [StaticFile(f.url, content=f.content) for f in text.feeds]
+    files += [StaticFile(f"search/{name}", content=data) for name, data in sorted(text.search_files.items())]
+    files += [StaticFile(url, source=path) for url, path in sorted(derivatives.items())]
+    search = text.search
+    report = publication_report(pub) + (
+        f"images: {image_report.encoded} encoded, {image_report.reused} reused, {image_report.removed} removed "
+        f"from the cache in {image_report.seconds:.1f}s",
+        f"social cards: {len(plan.jobs)} drawn, {plan.reused} reused",
+        f"search: {search.documents} pages, {search.terms} terms, {search.files} files, {search.bytes // 1024} KB",
+    )
+    return Build(publication=pub, pages=tuple(text.pages), files=tuple(files), report=report, images=image_report)
+
+
+class TextOutputs(NamedTuple):
+    pages: list[GeneratedPage]
+    feeds: tuple[FeedFile, ...]
+    search_files: dict[str, bytes]
+    search: SearchReport
+
+
+def text_outputs(
+    pub: Publication,
+    settings: Settings,
+    rendered: dict[str, str],
+    bodies: dict[str, str],
+    renditions: dict[str, Rendition],
+    cards: dict[str, CardImage],
+) -> TextOutputs:
+    """Pages, feeds and the search index, from Markdown already rendered (`rendered[text]`)."""
 
     def picture(path: str, alt: str, href, main: bool) -> str:
         return picture_html(renditions[path], alt, href, main=main)
 
-    links = feed_links(pub, settings)
-    index = SiteIndex(pub, settings, bodies, picture, links, cards)
+    index = SiteIndex(pub, settings, bodies, picture, feed_links(pub, settings), cards)
     pages = generate_pages(index, rendered.__getitem__)
     feeds = build_feeds(pub, settings, {s.id: entry_extras(index, s, renditions) for s in pub.stories})
-    index_files, search_report = build_index(search_documents(pub, index))
-    derivatives = {d.url: d.cache_path for r in renditions.values() for d in r.derivatives}
-    derivatives.update((card.url, card.path) for card in cards.values())
-    files = [StaticFile(f.url, content=f.content) for f in feeds]
-    files += [StaticFile(f"search/{name}", content=data) for name, data in sorted(index_files.items())]
-    files += [StaticFile(url, source=path) for url, path in sorted(derivatives.items())]
-    report = publication_report(pub) + (
-        f"images: {image_report.encoded} encoded, {image_report.reused} reused, {image_report.removed} removed "
-        f"from the cache in {image_report.seconds:.1f}s",
-        f"social cards: {pictures.drawn} drawn, {pictures.reused} reused",
-        f"search: {search_report.documents} pages, {search_report.terms} terms, {search_report.files} files, "
-        f"{search_report.bytes // 1024} KB",
-    )
-    return Build(publication=pub, pages=tuple(pages), files=tuple(files), report=report, images=image_report)
+    search_files, search = build_index(search_documents(pub, index))
+    return TextOutputs(pages, feeds, search_files, search)
 
 
 def search_documents(pub: Publication, index: SiteIndex) -> list[SearchDoc]:
