@@ -1,0 +1,38 @@
+"""The benchmark corpus is real content, so the figures measure real builds.
+
+If the generator drifted from the content contract, `make bench` would time builds that fail
+or publish nothing; this keeps a small corpus passing `check`, building strictly, and
+publishing exactly what its manifest says.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.corpus import NOW_ISO, write_corpus
+from tests.conftest import PROJECT, SiteDir
+
+
+def test_the_benchmark_corpus_checks_builds_and_publishes_what_its_manifest_says(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    manifest = write_corpus(root, 120, images=2)
+    env = {**os.environ, "STORIES_NOW": NOW_ISO, "PYTHONPATH": str(PROJECT), "NO_MKDOCS_2_WARNING": "1"}
+    check = subprocess.run([sys.executable, "-m", "builder", "check"], cwd=root, env=env, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    site = SiteDir(root).build(now=NOW_ISO)
+
+    statuses = {story["status"] for story in manifest["stories"]}
+    assert {"published", "draft", "scheduled"} <= statuses
+    for story in manifest["stories"]:
+        page = site / story["url"] / "index.html"
+        if story["status"] in ("published", "no-feeds"):
+            assert page.is_file(), story["path"]
+        elif story["status"] == "withdrawn":
+            assert "Story withdrawn" in page.read_text(encoding="utf-8"), story["path"]
+        else:
+            assert not page.exists(), story["path"]
+    assert len(list((site / "img").glob("*.avif"))) > 0
