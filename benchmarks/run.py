@@ -8,7 +8,9 @@ For each N a fresh corpus is generated (`benchmarks.corpus`, deterministic) and,
 1. cold build: `python -m mkdocs build --strict` with no `site/` and no image cache;
 2. no-change rebuild: the same command again (warm image cache, nothing edited);
 3. one-edit rebuild: one story's body gets a paragraph, build, then the file is restored;
-4. Material blog: the same corpus as `plugins: [blog]` posts, `mkdocs build` (not strict).
+4. full build from Markdown, pictures cached: no `site/` and no rendered-HTML cache, but the
+   image derivatives and social cards kept: the work the blog does (it makes no pictures);
+5. Material blog: the same corpus as `plugins: [blog]` posts, `mkdocs build` (not strict).
 
 Every build is a subprocess with `STORIES_NOW` fixed and `NO_MKDOCS_2_WARNING=1`; wall time is
 measured around it, peak memory two ways: `ru_maxrss` from `wait4` (the largest single process
@@ -496,6 +498,9 @@ def bench_size(n: int, runs: int, images: int, workdir: Path, material: bool, co
             record("edit", run_build("edit", mkdocs_cmd(config, True), root, logs / f"{n}-edit-{number}.log", env))
         finally:
             edited.write_bytes(original)
+        clean_outputs(root, cache=False)
+        shutil.rmtree(root / ".cache" / "html", ignore_errors=True)
+        record("text", run_build("text", mkdocs_cmd(config, True), root, logs / f"{n}-text-{number}.log", env))
         if material:
             clean_outputs(blog, cache=True)
             record("blog", run_build("blog", mkdocs_cmd(blog / "mkdocs.yml", False), blog,
@@ -588,6 +593,9 @@ def summary_rows(results: list[SizeResult]) -> list[tuple[str, list[str]]]:
         lambda r: phase(r, "nochange", "prepared", "pages_done"))
     row("  phases (no-change): last page written → build done", lambda r: phase(r, "nochange", "pages_done", "done"))
     row("**rebuild after editing one story**", lambda r: _fmt(med(r, "edit"), " s"))
+    row("**full build from Markdown, pictures cached** (no site, no rendered-HTML cache)",
+        lambda r: _fmt(med(r, "text"), " s"))
+    row("  CPU time, build and workers (user + system)", lambda r: _fmt(med(r, "text", "cpu_seconds"), " s"))
     row("social cards drawn / reused: cold, no-change, one edit",
         lambda r: ", ".join(f"{r.builds[k][-1].cards_drawn} / {r.builds[k][-1].cards_reused}"
                             for k in ("cold", "nochange", "edit")) if r.builds["cold"][-1].cards_drawn is not None else "–")
@@ -600,6 +608,7 @@ def summary_rows(results: list[SizeResult]) -> list[tuple[str, list[str]]]:
     row("  blog CPU time (user + system)", lambda r: _fmt(med(r, "blog", "cpu_seconds"), " s"))
     row("  blog peak RSS / PSS", lambda r: f"{med(r, 'blog', 'maxrss_mb'):.0f} / {med(r, 'blog', 'peak_pss_mb'):.0f} MB")
     row("**ratio ours/blog: cold**", lambda r: _ratio(med(r, "cold"), med(r, "blog")))
+    row("  ratio ours/blog: full build from Markdown, pictures cached", lambda r: _ratio(med(r, "text"), med(r, "blog")))
     row("  ratio ours/blog: no-change rebuild", lambda r: _ratio(med(r, "nochange"), med(r, "blog")))
     row("story page, first visit (HTML+CSS+JS gz, median)", lambda r: _kb(r.weight["first_visit_median"]))
     row("  first visit, max over sample", lambda r: _kb(r.weight["first_visit_max"]))
