@@ -118,6 +118,19 @@ def test_all_stories_index_is_paginated_newest_first_and_not_in_nav(site):
     assert "story-00" not in site.page("about"), "stories must not be listed in the site navigation"
 
 
+def test_a_long_list_links_its_ends_and_neighbours_and_hides_the_gaps(site):
+    config = site.root / "mkdocs.yml"
+    config.write_text(re.sub(r"(\n\s+per_page:\s*)\d+", r"\g<1>2", config.read_text(encoding="utf-8")), encoding="utf-8")
+    for n in range(24):
+        site.story(f"story-{n:02d}", date=f"2021-11-{1 + n:02d}T09:00:00+00:00")
+    site.build()
+    nav = re.search(r'<nav class="pagination".*?</nav>', site.page("stories/page/6"), re.S).group(0)
+    assert re.findall(r">(\d+)</a>", nav) == ["1", "4", "5", "6", "7", "8", "12"]
+    assert nav.count('<li class="pagination__gap" aria-hidden="true">…</li>') == 2
+    assert '<a aria-current="page" href="./">6</a>' in nav
+    assert 'href="../../">1</a>' in nav and 'href="../12/">12</a>' in nav
+
+
 def test_home_page_shows_latest_stories_and_campaign(sample):
     home = sample.page("")
     assert "Cooking Day" in home and "#ItTakesACommunity" in home

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.browser
 
 WIDTHS = (390, 1280)
 SCHEMES = ("light", "dark")
-PER_PAGE = 5  # the all-stories index paginates at this size in the test site
+PER_PAGE = 3  # the all-stories index paginates at this size in the test site: 7 pages, with a gap
 SEARCH_QUERY = "community"
 
 IMAGE_STORY = "stories/2021/a11y-shared-table/"
@@ -104,6 +104,7 @@ def a11y_site(tmp_path_factory) -> Path:
     missing = [f"{name}: {url}" for name, url in PAGES.items()
                if name not in STATUS and not (built / url / "index.html").is_file()]  # fmt: skip
     assert not missing, "the test site lacks these page types:\n" + "\n".join(missing)
+    assert "pagination__gap" in (built / PAGES["stories-page-2"] / "index.html").read_text(encoding="utf-8")
     return built
 
 
