@@ -39,7 +39,7 @@ import PIL
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont, ImageOps, features
 
-from .images import write_atomic
+from .output import TEMP_NAME, write_atomic
 from .workers import Workers, borrowed
 
 CARD_VERSION = 3
@@ -61,7 +61,6 @@ RTL_SCRIPTS = frozenset({"arab", "hebr", "syrc", "thaa", "nkoo", "adlm", "rohg"}
 ELLIPSIS = "\u2026"
 
 _CARD_NAME = re.compile(r"^[0-9a-f]{16}\.(jpg|png)$")
-_TEMP_NAME = re.compile(r"^\..+\.tmp$")
 _PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
 
 
@@ -741,7 +740,7 @@ def _run(jobs: list[_Job], workers: Workers) -> None:
 def _prune(cache_dir: Path, keep: set[str]) -> None:
     """Delete cards no one asked for and temp files an interrupted build left; nothing else."""
     for path in cache_dir.iterdir():
-        if (_CARD_NAME.match(path.name) and path.name not in keep) or (_TEMP_NAME.match(path.name) and path.is_file()):
+        if (_CARD_NAME.match(path.name) and path.name not in keep) or (TEMP_NAME.match(path.name) and path.is_file()):
             path.unlink(missing_ok=True)
 
 

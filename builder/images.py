@@ -20,9 +20,7 @@ import hashlib
 import html
 import io
 import json
-import os
 import re
-import tempfile
 import time
 import warnings
 from concurrent.futures import as_completed
@@ -34,6 +32,7 @@ import PIL
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, UnidentifiedImageError, features
 
+from .output import TEMP_NAME, write_atomic
 from .workers import Workers, borrowed
 
 VERSION = 1
@@ -47,7 +46,6 @@ READABLE = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "AVIF")
 """Formats a source may be in. Fewer decoders is less attack surface for an uploaded file."""
 
 _DERIVATIVE_NAME = re.compile(r"^([0-9a-f]{16})-(\d+)\.(avif|webp|jpg)$")
-_TEMP_NAME = re.compile(r"^\..+\.tmp$")
 _BOMB_SIZE = re.compile(r"\((\d+) pixels\)")
 _WHITE = (255, 255, 255, 255)
 
@@ -394,19 +392,6 @@ def sanitize_static(data: bytes, suffix: str, settings: ImageSettings = ImageSet
     return out.getvalue()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Whole or absent: an interrupted build never leaves half a file under the final name."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def _encode_job(job: _Job) -> _Entry | str:
     """One source to all its derivatives, run in a worker process. A str is a problem."""
     try:
@@ -498,7 +483,7 @@ def _prune(cache_dir: Path, keep: set[str]) -> int:
         if match and path.name not in keep:
             path.unlink(missing_ok=True)
             gone.add(match[1])
-        elif _TEMP_NAME.match(path.name) and path.is_file():
+        elif TEMP_NAME.match(path.name) and path.is_file():
             path.unlink(missing_ok=True)
     return len(gone)
 

@@ -7,8 +7,13 @@ swapped into place. A failed build leaves the previous site exactly as it was.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import tempfile
 from pathlib import Path
+
+TEMP_NAME = re.compile(r"^\..+\.tmp$")
+"""How `write_atomic` names a file until it is whole; one left over means a build was killed."""
 
 
 def staging_dir(final: Path) -> Path:
@@ -51,3 +56,16 @@ def discard(path: Path) -> None:
         shutil.rmtree(path)
     elif path.exists() or path.is_symlink():
         path.unlink()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Whole or absent: an interrupted build never leaves half a file under the final name."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

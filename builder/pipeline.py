@@ -137,8 +137,7 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
         except CardError as exc:
             raise _card_problem(exc) from None
         drawing = side.submit(draw_cards, plan, workers)
-        bodies = dict(zip((s.id for s in pub.stories), html))
-        text = text_outputs(pub, settings, dict(zip(texts, html)), bodies, renditions, plan.images)
+        text = text_outputs(pub, settings, dict(zip(texts, html)), renditions, plan.images)
         try:
             drawing.result()
         except CardError as exc:
@@ -169,7 +168,6 @@ def text_outputs(
     pub: Publication,
     settings: Settings,
     rendered: dict[str, str],
-    bodies: dict[str, str],
     renditions: dict[str, Rendition],
     cards: dict[str, CardImage],
 ) -> TextOutputs:
@@ -178,6 +176,7 @@ def text_outputs(
     def picture(path: str, alt: str, href, main: bool) -> str:
         return picture_html(renditions[path], alt, href, main=main)
 
+    bodies = {s.id: rendered[s.body] for s in pub.stories}
     index = SiteIndex(pub, settings, bodies, picture, feed_links(pub, settings), cards)
     pages = generate_pages(index, rendered.__getitem__)
     feeds = build_feeds(pub, settings, {s.id: entry_extras(index, s, renditions) for s in pub.stories})

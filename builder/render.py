@@ -8,7 +8,6 @@ or `javascript:`/`data:` URLs ever reach a page or a feed.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 from typing import Sequence
@@ -16,6 +15,7 @@ from typing import Sequence
 import markdown
 import nh3
 
+from .output import write_atomic
 from .workers import Workers
 
 EXTENSIONS = ("extra", "sane_lists", "smarty")
@@ -105,15 +105,9 @@ def render_bodies(texts: Sequence[str], cache_dir: Path | None = None, workers: 
     cached.update(zip(todo, fresh))
     if cache_dir is not None:
         for key, html in zip(todo, fresh):
-            _write_atomic(cache_dir / f"{key}.html", html)
+            write_atomic(cache_dir / f"{key}.html", html.encode("utf-8"))
         keep = {f"{k}.html" for k in keys}
         for path in cache_dir.glob("*.html"):
             if path.name not in keep:
                 path.unlink()
     return [cached[k] for k in keys]
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
