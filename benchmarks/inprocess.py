@@ -4,9 +4,9 @@
 
 Every builder function that `prepare` calls through `builder.pipeline`'s namespace (load_content,
 publish, process_images, render_bodies, plan_cards, draw_cards, generate_pages, build_feeds, build_index ...)
-is wrapped with a timer, then `prepare` runs `--repeat` times; printed is one JSON object with the
-median inclusive seconds of `prepare` and of each stage (`stage:<name>`, `calls:<name>`). Wrapping
-rather than replaying the stages keeps this working while the pipeline changes. The caches under
+is wrapped with a timer (`benchmarks.timing`), then `prepare` runs `--repeat` times; printed is one
+JSON object with the median inclusive seconds of `prepare` and of each stage (`stage:<name>`,
+`calls:<name>`). The caches under
 the corpus's `.cache/` are whatever the last build left (warm after a build), so this is the
 engine-free part of a no-change rebuild; `build_feeds` is the feed generation time.
 """
@@ -14,44 +14,19 @@ engine-free part of a no-change rebuild; `build_feeds` is the feed generation ti
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import statistics
 import sys
 import time
-from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
+
+from .timing import CALLS, TIMES, reset, time_pipeline
 
 PROJECT = Path(__file__).resolve().parent.parent
 if str(PROJECT) not in os.environ.get("PYTHONPATH", ""):  # a snapshot on PYTHONPATH comes first
     sys.path.append(str(PROJECT))
-
-TIMES: dict[str, float] = defaultdict(float)
-CALLS: dict[str, int] = defaultdict(int)
-
-
-def _wrap(name: str, fn):
-    @functools.wraps(fn)
-    def timed(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            TIMES[name] += time.perf_counter() - started
-            CALLS[name] += 1
-
-    return timed
-
-
-def instrument() -> None:
-    import builder.pipeline as pipeline
-
-    for name, value in list(vars(pipeline).items()):
-        if callable(value) and not isinstance(value, type) and getattr(value, "__module__", "").startswith("builder."):
-            if name != "prepare":
-                setattr(pipeline, name, _wrap(name, value))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,12 +41,11 @@ def main(argv: list[str] | None = None) -> int:
 
     import builder
 
-    instrument()
+    time_pipeline()
     settings = load_settings(root / "mkdocs.yml")
     runs: list[dict[str, float]] = []
     for _ in range(args.repeat):
-        TIMES.clear()
-        CALLS.clear()
+        reset()
         started = time.perf_counter()
         build = prepare(settings, now)
         total = time.perf_counter() - started

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import functools
 import io
 import logging
 import os
@@ -35,35 +34,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from .corpus import NOW_ISO
+from .timing import CALLS, TIMES, time_attribute, time_pipeline, timed
 
 PROJECT = Path(__file__).resolve().parent.parent
-TIMES: dict[str, float] = defaultdict(float)
-CALLS: dict[str, int] = defaultdict(int)
-_ACTIVE: set[str] = set()
-
-
-def _timer(label: str, fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        if label in _ACTIVE:  # recursion: count the outermost call only
-            return fn(*args, **kwargs)
-        _ACTIVE.add(label)
-        started = time.perf_counter()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            TIMES[label] += time.perf_counter() - started
-            CALLS[label] += 1
-            _ACTIVE.discard(label)
-
-    return wrapper
-
-
-def _patch(owner, name: str, label: str) -> None:
-    if hasattr(owner, name):
-        setattr(owner, name, _timer(label, getattr(owner, name)))
-
-
 def instrument(config) -> None:
     """Wrap the build's moving parts with timers; `config` is the loaded MkDocs config."""
     import jinja2
@@ -74,28 +47,24 @@ def instrument(config) -> None:
 
     for name in ("get_files", "get_navigation", "_populate_page", "_build_page", "_build_theme_template",
                  "_build_extra_template", "get_context"):  # fmt: skip
-        _patch(build, name, f"mkdocs.{name}")
-    _patch(Files, "copy_static_files", "mkdocs.Files.copy_static_files")
-    _patch(Files, "add_files_from_theme", "mkdocs.Files.add_files_from_theme")
-    _patch(Page, "read_source", "mkdocs.Page.read_source")
-    _patch(Page, "render", "mkdocs.Page.render (Markdown of each page)")
-    _patch(mkdocs.utils, "write_file", "mkdocs.utils.write_file")
-    _patch(jinja2.Template, "render", "jinja2.Template.render (theme and builder templates)")
+        time_attribute(build, name, f"mkdocs.{name}")
+    time_attribute(Files, "copy_static_files", "mkdocs.Files.copy_static_files")
+    time_attribute(Files, "add_files_from_theme", "mkdocs.Files.add_files_from_theme")
+    time_attribute(Page, "read_source", "mkdocs.Page.read_source")
+    time_attribute(Page, "render", "mkdocs.Page.render (Markdown of each page)")
+    time_attribute(mkdocs.utils, "write_file", "mkdocs.utils.write_file")
+    time_attribute(jinja2.Template, "render", "jinja2.Template.render (theme and builder templates)")
     for event, methods in config.plugins.events.items():
         for i, method in enumerate(methods):
             origin = config.plugins._event_origins.get(method, type(getattr(method, "__self__", None)).__name__)
-            methods[i] = _timer(f"plugin {origin}.on_{event}", method)
-    import builder.pipeline as pipeline
-
-    for name, value in list(vars(pipeline).items()):
-        if callable(value) and getattr(value, "__module__", "").startswith("builder.") and not isinstance(value, type):
-            _patch(pipeline, name, f"builder.{value.__module__.split('.', 1)[1]}.{name}")
+            methods[i] = timed(f"plugin {origin}.on_{event}", method)
+    time_pipeline(lambda name, fn: f"builder.{fn.__module__.split('.', 1)[1]}.{name}")
     for module, name in (("builder.search", "index_site"), ("builder.output", "swap_into_place"),
                          ("builder.pages", "Renderer.story")):  # fmt: skip
         try:
             mod = __import__(module, fromlist=["x"])
             owner, _, attr = name.rpartition(".")
-            _patch(getattr(mod, owner) if owner else mod, attr, f"{module}.{name}")
+            time_attribute(getattr(mod, owner) if owner else mod, attr, f"{module}.{name}")
         except ImportError:
             pass
 
