@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from mkdocs.config import base
@@ -121,8 +120,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.themed = {p.src_uri: p for p in self.build.pages if p.src_uri in in_nav}
         self.bulk = [p for p in self.build.pages if p.src_uri not in in_nav]
         self.shells, self.sitemap = {}, []
-        home = self.build.pages[0]
-        self.site_head = shell.head_html(replace(home, card=None, robots="", kind=home.kind), settings).split("\n<meta")[0]
+        self.site_head = "\n".join(shell.feed_links_html(self.build.pages[0].feeds, settings))
         self.final_dir = Path(config.site_dir)
         self.staging = output.staging_dir(self.final_dir)
         config.site_dir = str(self.staging)

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .feeds import FeedLink
 from .pages import GeneratedPage, text_direction
 from .settings import Settings
 
@@ -35,13 +36,19 @@ def shell_url(level: int) -> str:
     return SHELLS + "s/" * (level - 1)
 
 
+def feed_links_html(feeds: Iterable[FeedLink], settings: Settings) -> list[str]:
+    """`<link rel="alternate">` for each feed, so browsers and feed readers find them."""
+    esc = html.escape
+    return [
+        f'<link rel="alternate" type="{f.mime}" title="{esc(f.title)}" href="{esc(settings.absolute(f.url))}">'
+        for f in feeds
+    ]
+
+
 def head_html(page: GeneratedPage, settings: Settings) -> str:
     """What a page adds to <head>: feed links, robots, and social preview tags."""
     esc = html.escape
-    parts = [
-        f'<link rel="alternate" type="{f.mime}" title="{esc(f.title)}" href="{esc(settings.absolute(f.url))}">'
-        for f in page.feeds
-    ]
+    parts = feed_links_html(page.feeds, settings)
     if page.robots:
         parts.append(f'<meta name="robots" content="{page.robots}">')
         return "\n".join(parts)
