@@ -361,7 +361,7 @@ QUERIES = ("community", "kitchen garden", "football club", "learning the languag
 
 
 def simulate_query(site: Path, query: str) -> dict:
-    """What `site_src/assets/search.js` fetches for `query` in a fresh tab: meta, script, term shards, result chunks.
+    """What `site_src/overrides/assets/search.js` fetches for `query` in a fresh tab: meta, script, term shards, result chunks.
 
     Mirrors the script: words tokenized by `builder.search.terms`, the last word also matching as a
     prefix, documents in every word's postings, ranked by summed weight then id, first 20 shown.

@@ -13,7 +13,7 @@ memory, twice the build's whole budget. This index is written by a streaming pas
 
 A query fetches one term file per word and the document chunks of its first results: a few
 kilobytes. Only what the pipeline hands over is indexed (published stories, campaigns and
-profiles), so nothing held back or withdrawn can be found. `site_src/assets/search.js`
+profiles), so nothing held back or withdrawn can be found. `site_src/overrides/assets/search.js`
 tokenizes queries exactly as `terms` does here.
 """
 
