@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from .admin import admin_files
 from .cards import PHOTO_PANEL, Card, CardError, CardImage, draw_cards, plan_cards
 from .feeds import FORMATS, EntryExtras, FeedFile, build_feeds, feed_links
 from .images import ImageReport, ImageSettings, Rendition, picture_html, process_images
@@ -147,6 +148,8 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     files = [StaticFile(f.url, content=f.content) for f in text.feeds]
     files += [StaticFile(f"search/{name}", content=data) for name, data in sorted(text.search_files.items())]
     files += [StaticFile(url, source=path) for url, path in sorted(derivatives.items())]
+    editor, bundle = admin_files(settings, pub, settings.editor_repo, settings.editor_port)
+    files += [StaticFile(url, content=data) for url, data in editor] + [StaticFile(u, source=p) for u, p in bundle]
     search = text.search
     report = publication_report(pub) + (
         f"images: {image_report.encoded} encoded, {image_report.reused} reused, {image_report.removed} removed "

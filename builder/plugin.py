@@ -37,6 +37,8 @@ class _PluginConfig(base.Config):
     per_page = c.Type(int, default=20)
     feed_items = c.Type(int, default=30)
     max_megapixels = c.Type(int, default=40)
+    editor_repo = c.Type(str, default="")
+    editor_port = c.Type(int, default=8081)
     preview = c.Type(bool, default=False)
 
 

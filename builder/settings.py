@@ -38,6 +38,8 @@ class Settings:
     per_page: int = 20
     feed_items: int = 30
     max_megapixels: int = 40  # a larger picture is refused: a phone photo is 12-50 MP
+    editor_repo: str = ""  # owner/name on GitHub, for the hosted editor at /admin/
+    editor_port: int = 8081  # where `make edit` runs the editor's local backend (decap-server)
 
     @property
     def stories_dir(self) -> Path:
@@ -56,7 +58,7 @@ class Settings:
         return self.site_url.rstrip("/") + "/" + url.lstrip("/")
 
 
-PLUGIN_OPTIONS = ("tags", "regions", "timezone", "per_page", "feed_items", "max_megapixels")
+PLUGIN_OPTIONS = ("tags", "regions", "timezone", "per_page", "feed_items", "max_megapixels", "editor_repo", "editor_port")
 
 
 class _TolerantLoader(yaml.SafeLoader):
