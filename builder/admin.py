@@ -20,7 +20,7 @@ from typing import Any, Iterable
 import yaml
 from babel import Locale
 
-from .loader import AMBASSADOR_KEYS, CAMPAIGN_KEYS, CONSENT_KEYS, COUNTRIES, LANG, PERSON_KEYS, STORY_KEYS
+from .loader import AMBASSADOR_KEYS, CAMPAIGN_KEYS, CONSENT_KEYS, COUNTRIES, LANG, STORY_KEYS
 from .models import Display, Scope
 from .publish import Publication
 from .settings import Settings
@@ -151,10 +151,13 @@ def story_fields(settings: Settings, pub: Publication | None) -> dict[str, dict]
                                 [{"label": f"{a.person.name} ({a.id})", "value": a.id} for a in people],
                                 multiple=True, hint="The ambassadors who told this story. A story needs storytellers "
                                                     "or a byline."),
-        "by": {"name": "by", "label": "Byline", "widget": "list", "required": False, "collapsed": False, "default": [],
-               "label_singular": "person", "summary": "{{fields.name}} ({{fields.display}})",
-               "hint": "People credited who have no ambassador profile (or 'Editorial team').",
-               "fields": _ordered(person_fields(), PERSON_KEYS)},
+        # Bylines are plain names here, as every byline in the content is: Decap's list widget cannot hold
+        # both plain names and {name, display} blocks (it throws on save), and people who need the
+        # display choice (a pseudonym, a child) are storytellers with a profile, where it is asked.
+        "by": {"name": "by", "label": "Byline", "widget": "list", "required": False, "default": [],
+               "field": {"name": "name", "label": "Name", "widget": "string"},
+               "hint": "Names credited who have no ambassador profile, e.g. Editorial team. Someone shown under "
+                       "a pseudonym, or a child, is added as an ambassador and picked under Storytellers."},
         "campaign": _select("campaign", "Campaign", [{"label": f"{c.title} ({c.year})", "value": c.id}
                                                      for c in campaigns]),
         "tags": _select("tags", "Themes", settings.tags, multiple=True,
@@ -278,7 +281,7 @@ def contract_mismatches(config: dict, contract: dict[str, tuple[str, ...]] | Non
         problems += _compare(collection["name"], [f["name"] for f in collection["fields"] if f["name"] != "body"],
                              contract[kind])  # fmt: skip
         for field in collection["fields"]:
-            sub = {"consent": CONSENT_KEYS, "by": PERSON_KEYS}.get(field["name"])
+            sub = {"consent": CONSENT_KEYS}.get(field["name"])
             if sub and "fields" in field:
                 problems += _compare(f"{collection['name']}.{field['name']}", [f["name"] for f in field["fields"]],
                                      contract.get(field["name"], sub))  # fmt: skip

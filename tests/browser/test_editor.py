@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import urlopen
 
+import feedparser
 import pytest
 import yaml
 from PIL import Image
@@ -123,6 +124,8 @@ def _open(browser, ed: Editor, path: str = ""):
     page = context.new_page()
     page.console = []
     page.on("console", lambda m: page.console.append(f"{m.type}: {m.text[:400]}"))
+    page.on("request", lambda r: page.console.append("API " + (r.post_data or "")[:150]) if "/api/v1" in r.url else None)
+    page.on("pageerror", lambda e: page.console.append(f"PAGEERROR {e}"))
     page.goto(ed.base + "/admin/")
     page.get_by_role("button", name="Login").click()
     page.get_by_role("link", name="Stories").first.wait_for()
@@ -144,9 +147,9 @@ def _save(page) -> None:
     page.get_by_role("button", name="Save").first.click()
     try:
         page.get_by_text(re.compile("Changes saved|Entry saved")).first.wait_for(timeout=20000)
-    except Exception:
-        page.screenshot(path="/tmp/ed/fail.png", full_page=True)
-        print("CONSOLE", "\n".join(page.console))
+    except Exception:  # say why: the editor's console (API calls, uncaught errors) and any visible errors
+        print("\n".join(page.console))
+        print([line for line in page.inner_text("body").splitlines() if re.search("requir|invalid|must", line, re.I)])
         raise
 
 
@@ -192,7 +195,32 @@ def test_new_story_through_the_form_passes_check_and_is_published(browser, edito
     assert built.returncode == 0, built.stderr[-3000:]
     site = editor.project / "site"
     assert "held" not in built.stderr or "0 held back" in built.stderr, built.stderr[-3000:]
-    page_html = (site / "stories" / "2026" / "market-stalls-that-make-neighbours" / "index.html").read_text()
-    assert "Market stalls that make neighbours" in page_html
-    assert "Crates of oranges" in page_html
-    assert meta["id"] in (site / "feed.xml").read_text() if (site / "feed.xml").exists() else True
+    url = "stories/2026/market-stalls-that-make-neighbours/"
+    page_html = (site / url / "index.html").read_text(encoding="utf-8")
+    assert "Market stalls that make neighbours" in page_html and "Crates of oranges" in page_html
+    atom = feedparser.parse((site / "feeds" / "atom.xml").read_bytes())
+    assert meta["id"] in [e.id for e in atom.entries], "the feed carries the story under its id"
+    documents = [d for f in sorted((site / "search" / "d").glob("*.json")) for d in json.loads(f.read_text())]
+    assert [d[1] for d in documents if d[0] == url] == ["Market stalls that make neighbours"]
+
+
+def test_editing_a_title_keeps_the_id(browser, editor: Editor):
+    path = "stories/2021/community-means-en.md"
+    before = yaml.safe_load((editor.project / path).read_text(encoding="utf-8").split("---\n")[1])
+    page = _open(browser, editor, "/collections/stories/entries/2021/community-means-en")
+    title = page.locator("input[id^='title-field-']")
+    title.wait_for()
+    assert title.input_value() == before["title"]
+    title.fill("What community means to Amer")
+    _save(page)
+    assert page.evaluate("window.__csp") == []
+    assert editor.off_local() == [], "requests that left the local servers"
+    [branch] = editor.branches()
+    assert _git(editor.project, "diff", "--name-only", f"main...{branch}").split() == [path]
+    _git(editor.project, "checkout", "-q", branch)
+    after = yaml.safe_load((editor.project / path).read_text(encoding="utf-8").split("---\n")[1])
+    assert after["title"] == "What community means to Amer"
+    assert after["id"] == before["id"]
+    assert {k: v for k, v in after.items() if k != "title"} == {k: v for k, v in before.items() if k != "title"}
+    checked = _builder(editor.project, "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
