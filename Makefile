@@ -4,10 +4,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site test check serve bench clean
+.PHONY: site test check serve edit bench clean
 
 ## make site: install the project into .venv and build site/ from the bundled content
 site: $(VENV)/.installed
+	bash tools/install-npm.sh
 	$(PY) -m builder build
 
 ## make test: install what the tests need (Chromium, npm tools) and run the whole suite
@@ -20,6 +21,11 @@ check: $(VENV)/.installed
 
 serve: $(VENV)/.installed
 	$(PY) -m builder serve
+
+## make edit: the browser editor at /admin/ against this checkout (decap-server + preview), no GitHub
+edit: $(VENV)/.installed
+	bash tools/install-npm.sh
+	bash tools/edit.sh
 
 bench: $(VENV)/.installed-test
 	$(PY) -m benchmarks

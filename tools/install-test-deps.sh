@@ -3,9 +3,8 @@
 #   * Debian's `chromium` (-> /usr/bin/chromium), driven by the PyPI `playwright` package
 #     (`playwright install` cannot download browsers here, so we never call it);
 #   * a Java runtime (`default-jre-headless`) only when `java` is missing, for vnu.jar;
-#   * the pinned npm packages from package.json / package-lock.json (axe-core, vnu-jar)
-#     via `npm ci --ignore-scripts` (vnu-jar's postinstall would try to download a JDK
-#     from outside the registries; we use the machine's Java instead).
+#   * the pinned npm packages from package.json / package-lock.json (axe-core, vnu-jar,
+#     Decap CMS and decap-server) via tools/install-npm.sh, which `make site` runs too.
 #
 # Safe to run twice: apt is skipped when chromium and java are already present, and
 # `npm ci` is skipped when node_modules was installed from the current lock file.
@@ -46,22 +45,8 @@ command -v java >/dev/null 2>&1 || die "java still missing after apt-get install
 say "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -n1 || echo '?')"
 say "java: $(java -version 2>&1 | head -n1)"
 
-# ---- 2. pinned npm packages ------------------------------------------------------
-[ -f package.json ] && [ -f package-lock.json ] || die "package.json / package-lock.json missing at $ROOT"
-STAMP="node_modules/.install-test-deps.sha256"
-want="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"
-have="$(cat "$STAMP" 2>/dev/null || true)"
-if [ "$want" = "$have" ] \
-   && [ -f node_modules/axe-core/axe.min.js ] \
-   && [ -f node_modules/vnu-jar/build/dist/vnu.jar ]; then
-    say "node_modules up to date with package-lock.json (skipping npm ci)"
-else
-    say "npm ci --ignore-scripts (node $(node --version), npm $(npm --version 2>/dev/null))"
-    npm ci --ignore-scripts --no-audit --no-fund </dev/null
-    [ -f node_modules/axe-core/axe.min.js ] || die "node_modules/axe-core/axe.min.js missing after npm ci"
-    [ -f node_modules/vnu-jar/build/dist/vnu.jar ] || die "node_modules/vnu-jar/build/dist/vnu.jar missing after npm ci"
-    printf '%s\n' "$want" > "$STAMP"
-fi
+# ---- 2. pinned npm packages (shared with `make site`) ---------------------------
+bash "$ROOT/tools/install-npm.sh"
 axe_v="$(node -p 'require("./node_modules/axe-core/package.json").version')"
 vnu_v="$(node -p 'require("./node_modules/vnu-jar/package.json").version')"
 say "axe-core $axe_v, vnu-jar $vnu_v"
