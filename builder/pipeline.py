@@ -148,7 +148,7 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     files = [StaticFile(f.url, content=f.content) for f in text.feeds]
     files += [StaticFile(f"search/{name}", content=data) for name, data in sorted(text.search_files.items())]
     files += [StaticFile(url, source=path) for url, path in sorted(derivatives.items())]
-    editor, bundle = admin_files(settings, pub, settings.editor_repo, settings.editor_port)
+    editor, bundle = admin_files(settings, pub)
     files += [StaticFile(url, content=data) for url, data in editor] + [StaticFile(u, source=p) for u, p in bundle]
     search = text.search
     report = publication_report(pub) + (

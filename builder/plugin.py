@@ -38,6 +38,7 @@ class _PluginConfig(base.Config):
     feed_items = c.Type(int, default=30)
     max_megapixels = c.Type(int, default=40)
     editor_repo = c.Type(str, default="")
+    editor_auth_url = c.Type(str, default="")
     editor_port = c.Type(int, default=8081)
     preview = c.Type(bool, default=False)
 

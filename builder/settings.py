@@ -39,6 +39,7 @@ class Settings:
     feed_items: int = 30
     max_megapixels: int = 40  # a larger picture is refused: a phone photo is 12-50 MP
     editor_repo: str = ""  # owner/name on GitHub, for the hosted editor at /admin/
+    editor_auth_url: str = ""  # the OAuth provider the hosted editor logs in through (CONTRIBUTING.md)
     editor_port: int = 8081  # where `make edit` runs the editor's local backend (decap-server)
 
     @property
@@ -58,7 +59,7 @@ class Settings:
         return self.site_url.rstrip("/") + "/" + url.lstrip("/")
 
 
-PLUGIN_OPTIONS = ("tags", "regions", "timezone", "per_page", "feed_items", "max_megapixels", "editor_repo", "editor_port")
+PLUGIN_OPTIONS = ("tags", "regions", "timezone", "per_page", "feed_items", "max_megapixels", "editor_repo", "editor_auth_url", "editor_port")
 
 
 class _TolerantLoader(yaml.SafeLoader):

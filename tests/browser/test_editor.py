@@ -171,9 +171,12 @@ def test_new_story_through_the_form_passes_check_and_is_published(browser, edito
     page.locator("textarea[id^='image_alt-field-']").fill("Crates of oranges and peppers on a market stall.")
     page.locator("[data-slate-editor]").click()
     page.keyboard.type("Every Saturday the car park fills with stalls.")
+    preview = page.frame_locator("iframe").first.locator("link[rel=stylesheet][href$='assets/stories.css']")
+    assert preview.count() == 1, "the preview pane uses the site's own stylesheet"
     _save(page)
     assert page.evaluate("window.__csp") == []
     assert editor.off_local() == [], "requests that left the local servers"
+    assert any(u.endswith("/assets/stories.css") for u in editor.requests)
 
     # The editorial workflow: the entry is a branch of its own (a pull request on GitHub), main is untouched.
     [branch] = editor.branches()
