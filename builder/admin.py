@@ -20,13 +20,15 @@ from typing import Any, Iterable
 import yaml
 from babel import Locale
 
-from .loader import AMBASSADOR_KEYS, CAMPAIGN_KEYS, CONSENT_KEYS, COUNTRIES, LANG, STORY_KEYS
+from .loader import AMBASSADOR_KEYS, CAMPAIGN_KEYS, CONSENT_KEYS, COUNTRIES, LANG, PERSON_KEYS, STORY_KEYS
 from .models import Display, Scope
 from .publish import Publication
 from .settings import Settings
 
 URL = "admin/"
 PACKAGE = Path("node_modules") / "decap-cms"
+YAML_JS = Path("node_modules") / "js-yaml" / "dist" / "browser" / "js-yaml.umd.min.js"  # for admin_editor.js
+FORMAT = "stories-frontmatter"  # registered by admin_editor.js
 STYLESHEET = "../assets/stories.css"  # the site's own stylesheet, for the preview pane
 
 # The policy the editor works under, found by loading it in Chromium and reading every
@@ -151,13 +153,12 @@ def story_fields(settings: Settings, pub: Publication | None) -> dict[str, dict]
                                 [{"label": f"{a.person.name} ({a.id})", "value": a.id} for a in people],
                                 multiple=True, hint="The ambassadors who told this story. A story needs storytellers "
                                                     "or a byline."),
-        # Bylines are plain names here, as every byline in the content is: Decap's list widget cannot hold
-        # both plain names and {name, display} blocks (it throws on save), and people who need the
-        # display choice (a pseudonym, a child) are storytellers with a profile, where it is asked.
-        "by": {"name": "by", "label": "Byline", "widget": "list", "required": False, "default": [],
-               "field": {"name": "name", "label": "Name", "widget": "string"},
-               "hint": "Names credited who have no ambassador profile, e.g. Editorial team. Someone shown under "
-                       "a pseudonym, or a child, is added as an ambassador and picked under Storytellers."},
+        # A byline is a name or a {name, display, ...} block; the form edits both as blocks, and
+        # admin_editor.js writes a block that holds only a name back as a plain name.
+        "by": {"name": "by", "label": "Byline", "widget": "list", "required": False, "collapsed": False,
+               "default": [], "label_singular": "person", "summary": "{{fields.name}}",
+               "hint": "People credited who have no ambassador profile, e.g. Editorial team.",
+               "fields": _ordered(person_fields(), PERSON_KEYS)},
         "campaign": _select("campaign", "Campaign", [{"label": f"{c.title} ({c.year})", "value": c.id}
                                                      for c in campaigns]),
         "tags": _select("tags", "Themes", settings.tags, multiple=True,
@@ -231,7 +232,7 @@ BODY = {"name": "body", "label": "Text", "widget": "markdown", "required": True,
 
 def _collection(name: str, label: str, singular: str, folder: str, fields: list[dict], **extra: Any) -> dict:
     return {"name": name, "label": label, "label_singular": singular, "folder": folder, "create": True,
-            "extension": "md", "format": "frontmatter", "fields": [*fields, BODY]} | extra  # fmt: skip
+            "extension": "md", "format": FORMAT, "fields": [*fields, BODY]} | extra  # fmt: skip
 
 
 def editor_config(settings: Settings, pub: Publication | None) -> dict:
@@ -282,7 +283,7 @@ def contract_mismatches(config: dict, contract: dict[str, tuple[str, ...]] | Non
         problems += _compare(collection["name"], [f["name"] for f in collection["fields"] if f["name"] != "body"],
                              contract[kind])  # fmt: skip
         for field in collection["fields"]:
-            sub = {"consent": CONSENT_KEYS}.get(field["name"])
+            sub = {"consent": CONSENT_KEYS, "by": PERSON_KEYS}.get(field["name"])
             if sub and "fields" in field:
                 problems += _compare(f"{collection['name']}.{field['name']}", [f["name"] for f in field["fields"]],
                                      contract.get(field["name"], sub))  # fmt: skip
@@ -310,31 +311,38 @@ def index_html(settings: Settings) -> str:
 </head>
 <body>
 <script src="decap-cms.js"></script>
-<script src="preview.js"></script>
+<script src="js-yaml.min.js"></script>
+<script src="editor.js"></script>
 </body>
 </html>
 """
 
 
-PREVIEW_JS = f"""// The preview pane shows entries with the site's own stylesheet.
-CMS.registerPreviewStyle({json.dumps(STYLESHEET)});
-"""
+def editor_js() -> str:
+    source = (Path(__file__).parent / "admin_editor.js").read_text(encoding="utf-8")
+    return source.replace("CMS.registerPreviewStyle(STYLESHEET)", f"CMS.registerPreviewStyle({json.dumps(STYLESHEET)})")
+
 
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _node_modules(root: Path) -> Path:
+    """The project's node_modules, else this checkout's (a site in a temporary folder, in tests)."""
+    for base in (root, Path(__file__).resolve().parents[1]):
+        if (base / PACKAGE / "dist" / "decap-cms.js").is_file() and (base / YAML_JS).is_file():
+            return base
+    raise FileNotFoundError(f"{PACKAGE}/dist/decap-cms.js or {YAML_JS} is missing: run `make site` "
+                            "(it runs tools/install-npm.sh)")  # fmt: skip
+
+
 def bundle_files(root: Path) -> list[tuple[str, Path]]:
-    """Decap's pinned bundle in `node_modules/`: the main script, its lazy chunks and WebAssembly."""
-    # The content's project first; else this checkout's (a site in a temporary folder, in tests).
-    candidates = [root / PACKAGE / "dist", Path(__file__).resolve().parents[1] / PACKAGE / "dist"]
-    dist = next((d for d in candidates if (d / "decap-cms.js").is_file()), None)
-    if dist is None:
-        raise FileNotFoundError(f"{PACKAGE}/dist/decap-cms.js is missing: run `make site` (tools/install-npm.sh)")
-    main = dist / "decap-cms.js"
+    """Decap's pinned bundle (the main script, its lazy chunks and WebAssembly) and js-yaml."""
+    base = _node_modules(root)
+    dist = base / PACKAGE / "dist"
     chunks = sorted(p for p in dist.iterdir() if p.name.endswith(".decap-cms.js") or p.suffix == ".wasm")
-    return [(URL + p.name, p) for p in [main, *chunks]]
+    return [(URL + p.name, p) for p in [dist / "decap-cms.js", *chunks]] + [(URL + "js-yaml.min.js", base / YAML_JS)]
 
 
 def admin_files(settings: Settings, pub: Publication | None) -> tuple[list[tuple[str, bytes]], list[tuple[str, Path]]]:
@@ -348,6 +356,6 @@ def admin_files(settings: Settings, pub: Publication | None) -> tuple[list[tuple
     generated = [
         (URL + "index.html", index_html(settings).encode()),
         (URL + "config.yml", text.encode()),
-        (URL + "preview.js", PREVIEW_JS.encode()),
+        (URL + "editor.js", editor_js().encode()),
     ]
     return generated, bundle_files(settings.root)

@@ -39,6 +39,8 @@ def test_every_loader_key_has_an_editor_field_and_no_other(config):
     assert all(names(c) == [*loader.AMBASSADOR_KEYS, "body"] for c in ambassadors)
     consent_block = next(f for f in _collection(config, "stories")["fields"] if f["name"] == "consent")
     assert [f["name"] for f in consent_block["fields"]] == list(loader.CONSENT_KEYS)
+    by = next(f for f in _collection(config, "stories")["fields"] if f["name"] == "by")
+    assert [f["name"] for f in by["fields"]] == list(loader.PERSON_KEYS)
 
 
 def test_a_loader_field_without_the_editor_fails(config, monkeypatch):
@@ -95,7 +97,7 @@ def test_admin_is_served_privately_and_kept_out_of_sitemap_search_and_feeds(site
     assert re.search(r'<meta name="robots" content="noindex, nofollow">', html)
     policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html).group(1)
     assert "script-src 'self' 'unsafe-eval';" in policy and "default-src 'none'" in policy
-    assert re.findall(r'<script src="([^"]+)"', html) == ["decap-cms.js", "preview.js"], "scripts from the site only"
+    assert re.findall(r'<script src="([^"]+)"', html) == ["decap-cms.js", "js-yaml.min.js", "editor.js"], "scripts from the site only"
     assert (out / "admin" / "decap-cms.js").stat().st_size > 1_000_000
     version = json.loads((PROJECT / "node_modules" / "decap-cms" / "package.json").read_text())["version"]
     lock = json.loads((PROJECT / "package-lock.json").read_text())

@@ -23,7 +23,8 @@ fi
 
 [ -f package.json ] && [ -f package-lock.json ] || die "package.json / package-lock.json missing at $ROOT"
 REQUIRED=(node_modules/axe-core/axe.min.js node_modules/vnu-jar/build/dist/vnu.jar
-          node_modules/decap-cms/dist/decap-cms.js node_modules/decap-server/dist/index.js)
+          node_modules/decap-cms/dist/decap-cms.js node_modules/decap-server/dist/index.js
+          node_modules/js-yaml/dist/browser/js-yaml.umd.min.js)
 STAMP="node_modules/.install-npm.sha256"
 want="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"
 have="$(cat "$STAMP" 2>/dev/null || true)"

@@ -189,6 +189,7 @@ def test_new_story_through_the_form_passes_check_and_is_published(browser, edito
     text = story.read_text(encoding="utf-8")
     meta = yaml.safe_load(text.split("---\n")[1])
     assert re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", meta["id"])
+    assert str(meta["date"]) == "2026-11-20 10:00:00+00:00", text
     assert meta["storytellers"] == ["amer"] and meta["tags"] == ["food", "community"]
     assert meta["consent"]["scope"] == ["web", "feeds"]
     assert (story.parent / meta["image"]).is_file(), "the photo goes next to the story"
@@ -199,6 +200,7 @@ def test_new_story_through_the_form_passes_check_and_is_published(browser, edito
     site = editor.project / "site"
     assert "held" not in built.stderr or "0 held back" in built.stderr, built.stderr[-3000:]
     url = "stories/2026/market-stalls-that-make-neighbours/"
+    assert (site / url / "index.html").is_file(), text + built.stderr[-2000:]
     page_html = (site / url / "index.html").read_text(encoding="utf-8")
     assert "Market stalls that make neighbours" in page_html and "Crates of oranges" in page_html
     atom = feedparser.parse((site / "feeds" / "atom.xml").read_bytes())
