@@ -14,6 +14,34 @@
 
   var FENCE = /^---\r?\n([\s\S]*?)\r?\n?---\r?\n?([\s\S]*)$/;
   var DEFAULT_FALSE = ["draft", "withdrawn", "minor"];
+  // Written in double quotes, as the project's files and templates write them, so that a pull
+  // request from the editor changes the lines that were edited and no others.
+  var QUOTED = ["id", "title", "summary", "place", "translation_of", "image_alt", "photo_alt", "content_warning",
+                "ref", "name", "role", "lives_in", "theme", "hashtag", "guardian_consent_ref"];
+
+  function house(node) {  // lists of plain values inline ([a, b]), texts quoted
+    if (!node) return;
+    if (node.kind === "mapping") {
+      node.items.forEach(function (item) {
+        if (item.value && item.value.kind === "scalar" && QUOTED.indexOf(item.key.value) >= 0
+            && typeof item.value.value === "string" && !/^(true|false|null|-?\d+)$/.test(item.value.value)) {
+          item.value.style = jsyaml.SCALAR_STYLE.DOUBLE_QUOTED;
+        }
+        house(item.value);
+        if (item.value && item.value.kind === "sequence" && (item.key.value === "by" || item.key.value === "partners")) {
+          item.value.items.forEach(function (i) { if (i.kind === "scalar") i.style = jsyaml.SCALAR_STYLE.DOUBLE_QUOTED; });
+        }
+      });
+    } else if (node.kind === "sequence") {
+      if (node.items.every(function (i) { return i.kind === "scalar"; })) {
+        node.style = jsyaml.COLLECTION_STYLE.FLOW;
+        node.items.forEach(function (i) {
+          if (/[\s,]/.test(i.value)) i.style = jsyaml.SCALAR_STYLE.DOUBLE_QUOTED;
+        });
+      }
+      node.items.forEach(house);
+    }
+  }
 
   function isEmpty(value) {
     return value === "" || value === null || value === undefined || (Array.isArray(value) && value.length === 0);
@@ -59,22 +87,34 @@
     });
   }
 
+  // The order of the fields in each file read, so that saving keeps it (Decap hands toFile the
+  // form's order). A story is known by its id, which never changes; others by what names them.
+  var ORDERS = {};
+  function identity(data) {
+    return data.id ? "id:" + data.id : data.hashtag ? "campaign:" + data.hashtag : "person:" + (data.name || "");
+  }
+
   CMS.registerCustomFormat("stories-frontmatter", "md", {
     fromFile: function (content) {
       var match = FENCE.exec(content);
       if (!match) return { body: content };
       var data = jsyaml.load(match[1], { schema: jsyaml.CORE_SCHEMA }) || {};
       if ("by" in data) data.by = bylinesIn(data.by);
+      ORDERS[identity(data)] = Object.keys(data);
       data.body = match[2];
       return data;
     },
     toFile: function (data, sortedKeys) {
-      var keys = (sortedKeys || []).concat(Object.keys(data).filter(function (k) {
-        return (sortedKeys || []).indexOf(k) < 0;
-      }));
+      var known = ORDERS[identity(data)] || [];
+      var keys = known.concat(sortedKeys || [], Object.keys(data)).filter(function (k, i, all) {
+        return all.indexOf(k) === i;
+      });
       var meta = tidy(data, keys);
       if (Array.isArray(meta.by)) meta.by = bylinesOut(meta.by);
-      var yaml = jsyaml.dump(meta, { schema: jsyaml.CORE_SCHEMA, lineWidth: -1, noRefs: true });
+      var yaml = jsyaml.dump(meta, {
+        schema: jsyaml.CORE_SCHEMA, lineWidth: -1, noRefs: true, quoteStyle: "double",
+        transform: function (documents) { documents.forEach(function (d) { house(d.contents); }); },
+      });
       return "---\n" + yaml + "---\n" + (data.body || "");
     },
   });

@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -108,3 +111,42 @@ def test_admin_is_served_privately_and_kept_out_of_sitemap_search_and_feeds(site
     assert "admin" not in (out / "sitemap.xml").read_text()
     for path in [*(out / "search").rglob("*.json"), *(out / "feeds").rglob("*.*")]:
         assert "admin/" not in path.read_text(encoding="utf-8", errors="replace"), path
+
+
+ROUND_TRIP = r"""
+const [editorJs, yamlJs, jobs] = [process.argv[1], process.argv[2], JSON.parse(process.argv[3])];
+const fs = require("fs");
+global.jsyaml = require(yamlJs);
+global.CMS = { registerPreviewStyle() {}, registerCustomFormat(name, ext, format) { global.FORMAT = format; } };
+require(editorJs);
+const out = {};
+for (const [path, keys] of jobs) out[path] = FORMAT.toFile(FORMAT.fromFile(fs.readFileSync(path, "utf8")), keys);
+console.log(JSON.stringify(out));
+"""
+
+
+def test_opening_and_saving_an_entry_in_the_editor_changes_no_byte(tmp_path):
+    """The editor's front-matter format (admin_editor.js) writes back exactly what it read, for every file:
+    a pull request from the editor shows the lines that were edited and nothing else."""
+    node = shutil.which("node")
+    assert node, "node missing: run tools/install-test-deps.sh"
+    editor_js = tmp_path / "editor.js"
+    editor_js.write_text(admin.editor_js(), encoding="utf-8")
+    keys = {"stories": loader.STORY_KEYS, "campaign.md": loader.CAMPAIGN_KEYS, "ambassadors": loader.AMBASSADOR_KEYS}
+    files = sorted([*PROJECT.glob("stories/*/*.md"), *PROJECT.glob("campaigns/*/campaign.md"),
+                    *PROJECT.glob("campaigns/*/ambassadors/*.md")])  # fmt: skip
+    jobs = [[str(f), [*next(v for k, v in keys.items() if k in f.as_posix()), "body"]] for f in files]
+    done = subprocess.run([node, "-e", ROUND_TRIP, str(editor_js), str(PROJECT / admin.YAML_JS), json.dumps(jobs)],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    written = json.loads(done.stdout)
+    assert len(written) == len(files) > 20
+    assert [p for p, text in written.items() if text != Path(p).read_text(encoding="utf-8")] == []
+    # ...and what it writes for a form's values is what the loader reads: no empty fields, plain names plain.
+    jobs = [[str(tmp_path / "new.md"), [*loader.STORY_KEYS, "body"]]]
+    (tmp_path / "new.md").write_text('---\nid: "urn:uuid:1"\nplace: ""\ndraft: false\nby:\n  - name: "Editorial team"\n'
+                                     '    display: full\n  - name: "Sam"\n    display: pseudonym\n---\nText\n')
+    done = subprocess.run([node, "-e", ROUND_TRIP, str(editor_js), str(PROJECT / admin.YAML_JS), json.dumps(jobs)],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert json.loads(done.stdout)[str(tmp_path / "new.md")] == (
+        '---\nid: "urn:uuid:1"\nby:\n  - "Editorial team"\n  - name: "Sam"\n    display: pseudonym\n---\nText\n'
+    )

@@ -222,6 +222,10 @@ def test_editing_a_title_keeps_the_id(browser, editor: Editor):
     assert editor.off_local() == [], "requests that left the local servers"
     [branch] = editor.branches()
     assert _git(editor.project, "diff", "--name-only", f"main...{branch}").split() == [path]
+    diff = _git(editor.project, "diff", "-U0", f"main...{branch}").splitlines()
+    assert [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))] == [
+        f'-title: "{before["title"]}"', '+title: "What community means to Amer"',
+    ], "the pull request changes the edited line and no other"
     _git(editor.project, "checkout", "-q", branch)
     after = yaml.safe_load((editor.project / path).read_text(encoding="utf-8").split("---\n")[1])
     assert after["title"] == "What community means to Amer"
