@@ -307,7 +307,6 @@ def index_html(settings: Settings) -> str:
 <meta name="referrer" content="no-referrer">
 <meta http-equiv="Content-Security-Policy" content="{policy}">
 <title>Editor · {_escape(settings.site_name)}</title>
-<link href="config.yml" type="text/yaml" rel="cms-config-url">
 </head>
 <body>
 <script src="decap-cms.js"></script>
