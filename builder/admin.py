@@ -31,19 +31,20 @@ YAML_JS = Path("node_modules") / "js-yaml" / "dist" / "browser" / "js-yaml.umd.m
 FORMAT = "stories-frontmatter"  # registered by admin_editor.js
 STYLESHEET = "../assets/stories.css"  # the site's own stylesheet, for the preview pane
 
-# The policy the editor works under, found by loading it in Chromium and reading every
-# `securitypolicyviolation` (tests/browser/test_editor.py asserts there are none):
-#  * style-src 'unsafe-inline': Decap styles itself with Emotion (CSS-in-JS), which inserts
-#    <style> elements at run time and sets style attributes; without it the editor is unstyled.
-#  * no 'unsafe-eval': the bundle's `new Function` calls are fallbacks that are never reached.
-#  * connect-src: GitHub's API for the hosted editor, the local backend for `make edit`.
-#  * img-src blob:/data: for the previews of pictures being uploaded; GitHub avatars.
+# The policy the editor works under, found by driving it in Chromium (create a story, upload a
+# photo, save; edit a title) and reading every `securitypolicyviolation` from `default-src 'none'`
+# up; tests/browser/test_editor.py asserts there are none:
+#  * script-src 'unsafe-eval': Decap validates its configuration with AJV, which compiles the
+#    schema with `new Function`; without it the editor stops at "Error loading the CMS configuration".
+#  * style-src-elem 'unsafe-inline': Decap styles itself with Emotion (CSS-in-JS), which inserts
+#    <style> elements at run time. Style *attributes* are not needed: style-src stays 'self'.
+#  * img-src/connect-src blob: the preview of a picture being uploaded, and Decap reading it back.
+#  * connect-src: GitHub's API for the hosted editor (and img-src its avatars), the local backend
+#    (decap-server) for `make edit`. Nothing else: no fonts, frames, workers or data: URLs.
 CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob: https://avatars.githubusercontent.com; font-src 'self' data:; "
-    "connect-src 'self' blob: https://api.github.com {local}; frame-src 'self' blob:; "
-    "child-src 'self' blob:; worker-src 'self' blob:; manifest-src 'self'; "
-    "base-uri 'none'; form-action 'none'; object-src 'none'"
+    "default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self'; style-src-elem 'self' 'unsafe-inline'; "
+    "img-src 'self' blob: https://avatars.githubusercontent.com; "
+    "connect-src 'self' blob: https://api.github.com {local}; base-uri 'none'; form-action 'none'; object-src 'none'"
 )
 
 SCOPE_HELP = {
