@@ -138,7 +138,7 @@ def _image_pair(key: str, alt_key: str, what: str) -> dict[str, dict]:
 
 
 def story_fields(settings: Settings, pub: Publication | None) -> dict[str, dict]:
-    people = sorted(pub.ambassadors, key=lambda a: a.person.name) if pub else []
+    people = sorted(pub.ambassadors, key=lambda a: a.person.public_name) if pub else []
     campaigns = pub.campaigns if pub else ()
     return {
         "id": {"name": "id", "label": "Id", "widget": "uuid", "prefix": "urn:uuid:", "read_only": True,
@@ -151,7 +151,7 @@ def story_fields(settings: Settings, pub: Publication | None) -> dict[str, dict]
         "summary": {"name": "summary", "label": "Summary", "widget": "text", "required": True,
                     "hint": "One or two plain sentences: shown in lists, feeds and link previews."},
         "storytellers": _select("storytellers", "Storytellers (ambassadors)",
-                                [{"label": f"{a.person.name} ({a.id})", "value": a.id} for a in people],
+                                [{"label": f"{a.person.public_name} ({a.id})", "value": a.id} for a in people],
                                 multiple=True, hint="The ambassadors who told this story. A story needs storytellers "
                                                     "or a byline."),
         # A byline is a name or a {name, display, ...} block; the form edits both as blocks, and

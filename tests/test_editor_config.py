@@ -94,6 +94,7 @@ def test_admin_is_served_privately_and_kept_out_of_sitemap_search_and_feeds(site
     site.campaign()
     site.ambassador("amer")
     site.ambassador("hidden", name="Withheld Person", consent=consent(withdrawn=True))
+    site.ambassador("amina", name="Amina Vorskaya", display="first-name", lives_in="Leeds")
     site.story("a-story", storytellers=["amer"])
     out = site.build()
     html = (out / "admin" / "index.html").read_text(encoding="utf-8")
@@ -107,6 +108,7 @@ def test_admin_is_served_privately_and_kept_out_of_sitemap_search_and_feeds(site
     assert lock["packages"]["node_modules/decap-cms"]["version"] == version, "the bundle is the pinned one"
     config_text = (out / "admin" / "config.yml").read_text(encoding="utf-8")
     assert "Withheld Person" not in config_text and "hidden" not in config_text, "a withdrawn profile leaks"
+    assert "Vorskaya" not in config_text and "label: Amina (amina)" in config_text, "names as the site shows them"
     assert yaml.safe_load(config_text)["collections"][0]["name"] == "stories"
     assert "admin" not in (out / "sitemap.xml").read_text()
     for path in [*(out / "search").rglob("*.json"), *(out / "feeds").rglob("*.*")]:

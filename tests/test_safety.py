@@ -7,6 +7,7 @@ search index, sitemap, images and anything else the build writes.
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from mkdocs.exceptions import Abort
@@ -20,7 +21,12 @@ MINUTE_AFTER = "2026-12-18T09:01:00+00:00"
 
 def occurrences(site, word: str) -> list[str]:
     needle = word.encode()
-    return [name for name, data in site.files().items() if needle in data or needle.lower() in data.lower()]
+    files = site.files()
+    # The editor's configuration lists every country by name, whatever the content; what it takes
+    # from the content (published profiles and campaigns) is checked in tests/test_editor_config.py.
+    files["admin/config.yml"] = re.sub(rb"\n    - label: [^\n]+ \([A-Z]{2}\)\n      value: [A-Z]{2}", b"",
+                                       files.get("admin/config.yml", b""))  # fmt: skip
+    return [name for name, data in files.items() if needle in data or needle.lower() in data.lower()]
 
 
 @pytest.fixture
