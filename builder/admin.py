@@ -224,6 +224,12 @@ def _ordered(fields: dict[str, dict], keys: Iterable[str]) -> list[dict]:
     return [fields[key] for key in keys]
 
 
+COMMIT_MESSAGES = {
+    "create": "Editor: new {{collection}} “{{slug}}”", "update": "Editor: {{collection}} “{{slug}}”",
+    "delete": "Editor: delete {{collection}} “{{slug}}”", "uploadMedia": "Editor: picture “{{path}}”",
+    "deleteMedia": "Editor: remove picture “{{path}}”",
+}  # fmt: skip
+
 BODY = {"name": "body", "label": "Text", "widget": "markdown", "required": True,
         "buttons": ["bold", "italic", "link", "heading-two", "heading-three", "quote", "bulleted-list",
                     "numbered-list"],
@@ -244,10 +250,10 @@ def editor_config(settings: Settings, pub: Publication | None) -> dict:
                     path="{{year}}/{{slug}}", slug="{{slug}}", identifier_field="title",
                     summary="{{title}} ({{year}})", sortable_fields=["date", "title"],
                     media_folder="images", public_folder="images",
-                    preview_path="stories/{{year}}/{{slug}}/"),
+                    preview_path="stories/{{dirname}}/{{filename}}/"),
         _collection("campaigns", "Campaigns", "Campaign", "campaigns", _ordered(campaign_fields(), CAMPAIGN_KEYS),
                     path="{{fields.year}}-{{slug}}/campaign", slug="{{slug}}", identifier_field="title",
-                    summary="{{year}}: {{title}}", media_folder="", public_folder=""),
+                    summary="{{fields.year}}: {{title}}", media_folder="", public_folder=""),
     ]  # fmt: skip
     for campaign in sorted({c.id for c in pub.campaigns} if pub else (), reverse=True):
         collections.append(_collection(
@@ -259,10 +265,7 @@ def editor_config(settings: Settings, pub: Publication | None) -> dict:
     return {
         "backend": {"name": "github", "repo": settings.editor_repo or "OWNER/REPOSITORY", "branch": "main",
                     **({"base_url": settings.editor_auth_url} if settings.editor_auth_url else {}),
-                    "squash_merges": True, "commit_messages": {
-                        "create": "Editor: new {{collection}} “{{slug}}”", "update": "Editor: {{collection}} “{{slug}}”",
-                        "delete": "Editor: delete {{collection}} “{{slug}}”",
-                        "uploadMedia": "Editor: picture “{{path}}”", "deleteMedia": "Editor: remove picture “{{path}}”"}},
+                    "squash_merges": True, "commit_messages": COMMIT_MESSAGES},
         "local_backend": {"url": f"http://localhost:{settings.editor_port}/api/v1"},
         "publish_mode": "editorial_workflow",
         "site_url": settings.site_url,

@@ -55,8 +55,9 @@ def _git(project: Path, *args: str) -> str:
 
 def _builder(project: Path, *args: str) -> subprocess.CompletedProcess:
     # Run from the copy, so that its own `builder` and content are used.
-    return subprocess.run([sys.executable, "-m", "builder", *args], cwd=project, capture_output=True, text=True,
-                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(project), "STORIES_NOW": NOW})  # fmt: skip
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(project), "STORIES_NOW": NOW}
+    command = [sys.executable, "-m", "builder", *args]
+    return subprocess.run(command, cwd=project, capture_output=True, text=True, env=env)
 
 
 class Editor:
@@ -124,7 +125,7 @@ def _open(browser, ed: Editor, path: str = ""):
     page = context.new_page()
     page.console = []
     page.on("console", lambda m: page.console.append(f"{m.type}: {m.text[:400]}"))
-    page.on("request", lambda r: page.console.append("API " + (r.post_data or "")[:150]) if "/api/v1" in r.url else None)
+    page.on("request", lambda r: "/api/v1" in r.url and page.console.append("API " + (r.post_data or "")[:150]))
     page.on("pageerror", lambda e: page.console.append(f"PAGEERROR {e}"))
     page.goto(ed.base + "/admin/")
     page.get_by_role("button", name="Login").click()
@@ -177,6 +178,8 @@ def test_new_story_through_the_form_passes_check_and_is_published(browser, edito
     assert page.evaluate("window.__csp") == []
     assert editor.off_local() == [], "requests that left the local servers"
     assert any(u.endswith("/assets/stories.css") for u in editor.requests)
+    assert any(u.endswith("/admin/decap-cms.js") for u in editor.requests)
+    assert any(u.endswith(f":{editor.port}/api/v1") for u in editor.requests), "recorded: the backend's calls too"
 
     # The editorial workflow: the entry is a branch of its own (a pull request on GitHub), main is untouched.
     [branch] = editor.branches()
@@ -216,6 +219,8 @@ def test_editing_a_title_keeps_the_id(browser, editor: Editor):
     title = page.locator("input[id^='title-field-']")
     title.wait_for()
     assert title.input_value() == before["title"]
+    live = page.get_by_role("link", name=re.compile("View Live")).get_attribute("href")
+    assert live == "https://stories.example.org/stories/2021/community-means-en/", "the published page's address"
     title.fill("What community means to Amer")
     _save(page)
     assert page.evaluate("window.__csp") == []
