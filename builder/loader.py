@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
 from babel import Locale, UnknownLocaleError
 
-from .anonymity import KeyLines, anonymity_problems
+from .anonymity import KeyLines, Text, anonymity_problems
 from .fields import PLACEHOLDERS, Fields, nearest
 from .models import Ambassador, Campaign, Consent, Content, Display, Image, Person, Problem, Scope, Story
 from .render import body_headings_problem
@@ -36,7 +38,7 @@ STORY_KEYS = (
 )  # fmt: skip
 CAMPAIGN_KEYS = (
     "year", "title", "hashtag", "theme", "date", "partners", "summary", "image", "image_alt",
-    "returning_ambassadors",
+    "returning_ambassadors", "announce",
 )  # fmt: skip
 AMBASSADOR_KEYS = (
     "name", "display", "minor", "guardian_consent_ref", "origin", "lives_in", "arrived", "role",
@@ -57,8 +59,9 @@ class _Ref:
 
 
 class _Reader:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, now: datetime | None = None) -> None:
         self.settings = settings
+        self.today = now.astimezone(settings.zone).date() if now else None
         self.problems: list[Problem] = []
         self.refs: list[_Ref] = []
         self.lines: dict[str, KeyLines] = {}
@@ -101,6 +104,9 @@ class _Reader:
         expires = sub.instant("expires", self.settings.zone)
         withdrawn = sub.flag("withdrawn")
         sub.unknown_keys(CONSENT_KEYS)
+        if given and self.today and given > self.today and not withdrawn:
+            sub.problem("given", f"consent `given` is in the future ({given.isoformat()}): nothing is published on "
+                                 "consent not yet given", "write the date the consent form was signed")  # fmt: skip
         if ref is None or given is None:
             return None
         return Consent(ref, given, frozenset(scope), expires, withdrawn)
@@ -146,6 +152,18 @@ class _Reader:
     # -- the three kinds of content ------------------------------------------------------------------
 
     def story(self, path: Path) -> Story | None:
+        """A story; one whose consent is withdrawn is read only as far as its tombstone needs.
+
+        Nothing of a withdrawn story is published, so no mistake in it may stop the build that
+        takes it down: least of all the surname or address that made the storyteller ask.
+        """
+        problems, refs = len(self.problems), len(self.refs)
+        story = self._story(path)
+        if story is not None and story.consent.withdrawn:
+            del self.problems[problems:], self.refs[refs:]
+        return story
+
+    def _story(self, path: Path) -> Story | None:
         opened = self.open(path)
         if opened is None:
             return None
@@ -191,6 +209,8 @@ class _Reader:
         draft = fields.flag("draft")
         consent = self.consent(fields)
         fields.unknown_keys(STORY_KEYS)
+        if consent is not None and consent.withdrawn:
+            return _tombstone(path, fields.path, story_id, translation_of, consent, self.settings)
         if None in (story_id, title, when, summary, consent):
             return None
         return Story(
@@ -246,11 +266,14 @@ class _Reader:
         image = self.image(fields, path, "image", "image_alt")
         returning = fields.texts("returning_ambassadors")
         self.refer(fields, "returning_ambassadors", "ambassador", returning)
+        announce = fields.instant("announce", self.settings.zone)
         fields.unknown_keys(CAMPAIGN_KEYS)
         if None in (year, title, hashtag, theme, day, summary):
             return None
+        if announce is None:
+            announce = datetime.combine(day, time(0), tzinfo=self.settings.zone)
         return Campaign(folder, fields.path, year, title, hashtag, theme, day, partners, summary, body,
-                        image, returning)  # fmt: skip
+                        image, returning, announce)  # fmt: skip
 
     def ambassador(self, path: Path) -> Ambassador | None:
         opened = self.open(path)
@@ -266,8 +289,9 @@ class _Reader:
         arrived = fields.integer("arrived")
         role = fields.text("role", required=True)
         photo = self.image(fields, path, "photo", "photo_alt")
-        if photo and person and person.display is Display.PSEUDONYM:
-            fields.problem("photo", "a person shown under a pseudonym has no photo")
+        if photo and person and (person.display is Display.PSEUDONYM or person.minor):
+            fields.problem("photo", "a person shown under a pseudonym or a child has no photo",
+                           "remove `photo` and `photo_alt`: a face identifies as well as a name")  # fmt: skip
             photo = None
         consent = self.consent(fields)
         fields.unknown_keys(AMBASSADOR_KEYS)
@@ -275,6 +299,17 @@ class _Reader:
             return None
         return Ambassador(path.stem, fields.path, path.parent.parent.name, person, origin[0], lives_in,
                           role, consent, body, arrived, photo)  # fmt: skip
+
+
+def _tombstone(path: Path, rel: str, story_id: str | None, translation_of: str | None, consent: Consent,
+               settings: Settings) -> Story:  # fmt: skip
+    """A withdrawn story as far as the build uses it: its address, id and translation link."""
+    year = path.parent.name
+    return Story(
+        id=story_id or f"withdrawn:{rel}", path=rel, slug=path.stem, year=int(year) if year.isdigit() else 0,
+        title="", date=datetime(1970, 1, 1, tzinfo=settings.zone), summary="", consent=consent, body="",
+        translation_of=translation_of,
+    )  # fmt: skip
 
 
 def _valid_uuid(text: str) -> bool:
@@ -319,9 +354,40 @@ def _check_refs(reader: _Reader, content: Content) -> None:
             )
 
 
-def load_content(settings: Settings) -> tuple[Content, list[Problem]]:
-    """Read every content file; return the content that could be read and all problems, sorted."""
-    reader = _Reader(settings)
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Capitalised words that follow "in" or "from" without naming a town: countries, months,
+    weekdays and languages, as CLDR spells them in English."""
+    english = Locale("en")
+    words = set(english.territories.values()) | set(english.languages.values())
+    for kind in ("months", "days"):
+        for width in getattr(english, kind)["format"].values():
+            words |= set(width.values())
+    return frozenset(words | {"The", "A", "An", "My", "Our", "Their", "His", "Her", "This", "That", "Home", "School",
+                              "International", "Migrants", "Day", "Ramadan", "Eid", "Christmas"})  # fmt: skip
+
+
+def site_pages(settings: Settings) -> list[Text]:
+    """The hand-written pages of `site_src/`, for the anonymity guard: they are published too."""
+    docs = settings.root / settings.docs_dir
+    pages = []
+    for path in sorted(docs.rglob("*.md")) if docs.is_dir() else ():
+        rel = path.relative_to(settings.root).as_posix()
+        if rel.startswith(f"{settings.docs_dir}/overrides/") or path.is_symlink() or not path.is_file():
+            continue
+        try:
+            pages.append(Text(rel, "page", path.read_text(encoding="utf-8"), 1, multiline=True))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return pages
+
+
+def load_content(settings: Settings, now: datetime | None = None) -> tuple[Content, list[Problem]]:
+    """Read every content file; return the content that could be read and all problems, sorted.
+
+    With `now`, what can only be judged at a moment (consent given in the future) is judged too.
+    """
+    reader = _Reader(settings, now)
     stories = [reader.story(p) for p in sorted(settings.stories_dir.glob("**/*.md"))]
     campaigns = [reader.campaign(p) for p in sorted(settings.campaigns_dir.glob("*/campaign.md"))]
     ambassadors = [reader.ambassador(p) for p in sorted(settings.campaigns_dir.glob("*/ambassadors/*.md"))]
@@ -334,5 +400,5 @@ def load_content(settings: Settings) -> tuple[Content, list[Problem]]:
     _check_unique(reader, content.stories, lambda s: s.slug, "story slug")
     _check_unique(reader, content.ambassadors, lambda a: a.id, "ambassador id")
     _check_refs(reader, content)
-    reader.problems += anonymity_problems(content, settings.regions, reader.lines)
+    reader.problems += anonymity_problems(content, settings.regions, reader.lines, site_pages(settings), common_words())
     return content, sorted(set(reader.problems))

@@ -77,7 +77,7 @@ def build_summary(build: Build, seconds: float) -> str:
 
 
 def check(settings: Settings, now: datetime) -> tuple[list[Problem], Publication | None]:
-    content, problems = load_content(settings)
+    content, problems = load_content(settings, now)
     return problems, (None if problems else publish(content, now))
 
 
@@ -122,7 +122,7 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     and search index are written (a card's file name comes from its content, so pages can link
     to it before it exists).
     """
-    content, problems = load_content(settings)
+    content, problems = load_content(settings, now)
     if problems:
         raise ContentError(problems)
     pub = publish(content, now, preview=preview)

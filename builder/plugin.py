@@ -24,7 +24,7 @@ from . import images, output, shell
 from .pages import GeneratedPage
 from .pipeline import Build, ContentError, build_summary, image_settings, prepare
 from .progress import Progress
-from .publish import build_clock
+from .publish import ClockError, build_clock
 from .settings import DEFAULT_REGIONS, DEFAULT_TAGS, Settings, from_options
 
 log = logging.getLogger("mkdocs.plugins.stories")
@@ -102,12 +102,22 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        root = Path(config.config_file_path).parent.resolve()
+        docs = Path(config.docs_dir).resolve()
         settings = self.settings = from_options(
-            Path(config.config_file_path).parent, config.site_name, config.site_url or "", dict(self.config)
-        )
-        preview = self.config.preview or self.serving or os.environ.get("STORIES_PREVIEW") == "1"
+            root, config.site_name, config.site_url or "", dict(self.config),
+            docs.relative_to(root).as_posix() if docs.is_relative_to(root) else "site_src",
+        )  # fmt: skip
+        asked = self.config.preview or os.environ.get("STORIES_PREVIEW") == "1"
+        if asked and not self.serving:
+            raise PluginError("preview mode (`preview: true` in mkdocs.yml or STORIES_PREVIEW=1) would publish drafts "
+                              "and scheduled stories: it is for `python -m builder serve` only; remove it to build")
+        preview = self.serving
         self.started = time.perf_counter()
-        now = build_clock()
+        try:
+            now = build_clock()
+        except ClockError as exc:
+            raise PluginError(str(exc)) from None
         os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
         try:
             self.build = prepare(settings, now, preview=preview)

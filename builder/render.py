@@ -3,6 +3,14 @@
 Story bodies come from many hands. Raw HTML is allowed only as far as a strict allow-list
 lets it through (nh3, the Rust `ammonia` sanitizer): no scripts, event handlers, frames, styles
 or `javascript:`/`data:` URLs ever reach a page or a feed.
+
+Tags are not the whole danger: the theme's own script reads the page. Material takes its
+configuration from the first element with `id="__config"` and finds its components by id, so
+an author's id could switch on features that render `title` attributes as HTML or fetch files
+from another host (DOM clobbering). So, as GitHub does, every id an author writes is prefixed
+(`user-content-`) and in-page links follow it; `title` is dropped (only `abbr` keeps it, as
+inert text); and a picture must come from the site itself: a remote `src` is a tracking pixel
+on a refugee's story, loaded by every reader and every feed reader.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ ALLOWED_TAGS = {
     "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "*": {"id", "lang", "dir", "title"},
+    "*": {"id", "lang", "dir"},
     "a": {"href", "hreflang"},
     "abbr": {"title"},
     "img": {"src", "alt", "width", "height"},
@@ -38,6 +46,9 @@ ALLOWED_ATTRIBUTES = {
     "li": {"id"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+ID_PREFIX = "user-content-"
+REMOTE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.I)
+"""A URL that leaves the site: any scheme, protocol-relative, or a Windows share."""
 
 _H1 = re.compile(r"^#\s", re.M)
 
@@ -53,11 +64,23 @@ def body_headings_problem(body: str) -> int | None:
     return None
 
 
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    """nh3's last word on each allowed attribute: prefix ids, follow them, refuse remote pictures."""
+    if name == "id":
+        return ID_PREFIX + value.removeprefix(ID_PREFIX)
+    if name == "href" and value.startswith("#") and len(value) > 1:
+        return "#" + ID_PREFIX + value[1:].removeprefix(ID_PREFIX)
+    if tag == "img" and name == "src" and REMOTE.match(value):
+        return None
+    return value
+
+
 def sanitize(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_attribute,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
@@ -67,7 +90,7 @@ def sanitize(html: str) -> str:
 _converter: markdown.Markdown | None = None
 PARALLEL_FROM = 200
 """Fewer bodies than this are rendered in this process: sending them costs more than it saves."""
-RENDER_VERSION = "1"  # change when the extensions or the allow-list change: it invalidates the cache
+RENDER_VERSION = "2"  # change when the extensions or the allow-list change: it invalidates the cache
 
 
 def render_body(text: str) -> str:

@@ -30,6 +30,7 @@ DEFAULT_REGIONS = (
 @dataclass(frozen=True)
 class Settings:
     root: Path
+    docs_dir: str = "site_src"  # hand-written pages, relative to root
     site_name: str = "Migrant stories"
     site_url: str = "https://example.org/"
     tags: tuple[str, ...] = DEFAULT_TAGS
@@ -66,13 +67,14 @@ class _TolerantLoader(yaml.SafeLoader):
 _TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
-def from_options(root: Path, site_name: str, site_url: str, options: dict[str, Any]) -> Settings:
+def from_options(root: Path, site_name: str, site_url: str, options: dict[str, Any], docs_dir: str = "site_src") -> Settings:
     known = {key: options[key] for key in PLUGIN_OPTIONS if options.get(key) is not None}
     for key in ("tags", "regions"):
         if key in known:
             known[key] = tuple(known[key])
     site_url = (site_url or Settings.site_url).rstrip("/") + "/"
-    return Settings(root=root.resolve(), site_name=site_name or Settings.site_name, site_url=site_url, **known)
+    return Settings(root=root.resolve(), docs_dir=docs_dir, site_name=site_name or Settings.site_name, site_url=site_url,
+                    **known)  # fmt: skip
 
 
 def load_settings(config_file: Path) -> Settings:
@@ -83,5 +85,6 @@ def load_settings(config_file: Path) -> Settings:
         if isinstance(entry, dict) and "stories" in entry:
             options = entry["stories"] or {}
     return from_options(
-        config_file.parent.resolve(), config.get("site_name", ""), config.get("site_url", ""), options
+        config_file.parent.resolve(), config.get("site_name", ""), config.get("site_url", ""), options,
+        str(config.get("docs_dir") or "docs"),
     )
