@@ -43,6 +43,29 @@ PLACEHOLDERS = frozenset({
 })  # fmt: skip
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+"""Invisible control characters (a bell, a form feed, C1 codes from old Word files): never
+wanted in a story, and XML, so every feed, cannot carry them at all."""
+_MARKUP = re.compile(r"<[a-zA-Z/!][^<>]*>|&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
+MAX_LENGTH = {"title": 160, "summary": 400, "place": 80, "lives_in": 80, "hashtag": 40, "name": 80, "role": 160,
+              "image_alt": 400, "photo_alt": 400, "content_warning": 300, "theme": 200}  # fmt: skip
+"""Longest text per field; any other field: `DEFAULT_MAX`. A title longer than a tweet does not
+fit a card or a feed reader's list, and a 300-character place is no place."""
+DEFAULT_MAX = 300
+
+
+def describe(value: Any, limit: int = 60) -> str:
+    """`repr(value)` cut short: a message must never print a huge value."""
+    text = repr(value) if not isinstance(value, (list, dict)) else f"a {_kind(value)}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in `text`, named, or None."""
+    match = CONTROL.search(text)
+    return f"U+{ord(match[0]):04X}" if match else None
+
+
 def nearest(value: str, choices: Iterable[str]) -> str:
     """A 'did you mean' hint, or '' when nothing is close."""
     match = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
@@ -93,14 +116,31 @@ class Fields:
         if not value and not allow_empty:
             self.problem(key, f"`{key}` is empty")
             return None
-        return value
+        return value if self.plain(key, value) else None
+
+    def plain(self, key: str, value: str) -> bool:
+        """Whether a front-matter text is plain text of a sensible length; if not, say why."""
+        control = control_character(value)
+        if control:
+            self.problem(key, f"`{key}` contains the invisible control character {control}",
+                         "retype the text: it was probably pasted from a document")  # fmt: skip
+            return False
+        if _MARKUP.search(value):
+            self.problem(key, f"`{key}` is plain text, not HTML: it contains {describe(_MARKUP.search(value)[0])}",
+                         "write the characters themselves, with no tags or &-codes")  # fmt: skip
+            return False
+        limit = MAX_LENGTH.get(key, DEFAULT_MAX)
+        if len(value) > limit:
+            self.problem(key, f"`{key}` is {len(value)} characters long, more than {limit}", "shorten it")
+            return False
+        return True
 
     def flag(self, key: str) -> bool:
         value = self._get(key, False)
         if value is None:
             return False
         if not isinstance(value, bool):
-            self.problem(key, f"`{key}` must be true or false, not {value!r}")
+            self.problem(key, f"`{key}` must be true or false, not {describe(value)}")
             return False
         return value
 
@@ -110,7 +150,7 @@ class Fields:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             hint = "write it without leading zeros or quotes" if isinstance(value, str) else ""
-            self.problem(key, f"`{key}` must be a whole number, not {value!r}", hint)
+            self.problem(key, f"`{key}` must be a whole number, not {describe(value)}", hint)
             return None
         return value
 
@@ -125,7 +165,8 @@ class Fields:
         ):
             self.problem(key, f"`{key}` must be a list of text items")
             return ()
-        return tuple(str(v).strip() for v in value)
+        items = tuple(str(v).strip() for v in value)
+        return items if all(self.plain(key, item) for item in items) else ()
 
     def mapping(self, key: str, required: bool = False) -> LineMap | None:
         value = self._get(key, required)

@@ -18,7 +18,7 @@ from typing import Iterable
 from babel import Locale, UnknownLocaleError
 
 from .anonymity import KeyLines, Text, anonymity_problems
-from .fields import PLACEHOLDERS, Fields, nearest
+from .fields import PLACEHOLDERS, Fields, control_character, nearest
 from .models import Ambassador, Campaign, Consent, Content, Display, Image, Person, Problem, Scope, Story
 from .render import body_headings_problem
 from .settings import Settings
@@ -75,6 +75,13 @@ class _Reader:
         except SourceError as exc:
             self.problems.append(Problem(self.rel(path), exc.line, exc.message))
             return None
+        for number, line in enumerate(source.body.splitlines()):
+            control = control_character(line)
+            if control:
+                self.problems.append(Problem(self.rel(path), source.body_line + number,
+                                             f"the text contains the invisible control character {control}",
+                                             "retype the line: it was probably pasted from a document"))  # fmt: skip
+                break
         h1 = body_headings_problem(source.body)
         if h1 is not None:
             self.problems.append(Problem(self.rel(path), source.body_line + h1,

@@ -8,6 +8,7 @@ proportion to what it shows, never to the size of the whole site.
 from __future__ import annotations
 
 import enum
+import hashlib
 import math
 import posixpath
 import re
@@ -115,10 +116,17 @@ def links_from(from_url: str) -> Callable[[str], str]:
     return link
 
 
+SLUG_MAX = 60
+
+
 def slugify(text: str) -> str:
+    """A URL folder for a value; at most `SLUG_MAX` characters, so no file name is too long."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug or "place-" + str(sum(map(ord, text)))
+    if not slug or len(slug) > SLUG_MAX:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+        slug = (slug[: SLUG_MAX - 9].rstrip("-") + "-" + digest) if slug else "place-" + digest
+    return slug
 
 
 def reading_minutes(markdown_text: str) -> int:

@@ -20,7 +20,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import images, output, shell
+from . import csp, images, output, shell
 from .pages import GeneratedPage
 from .pipeline import Build, ContentError, build_summary, image_settings, prepare
 from .progress import Progress
@@ -94,6 +94,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.shells: dict[int, str] = {}
         self.sitemap: list[tuple[str, str]] = []
         self.site_head = ""
+        self.script_hashes: set[str] = set()
         self.started = 0.0
         self.final_dir: Path | None = None
         self.staging: Path | None = None
@@ -129,7 +130,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.image_settings = image_settings(settings)
         self.themed = {p.src_uri: p for p in self.build.pages if p.src_uri in in_nav}
         self.bulk = [p for p in self.build.pages if p.src_uri not in in_nav]
-        self.shells, self.sitemap = {}, []
+        self.shells, self.sitemap, self.script_hashes = {}, [], set()
         self.site_head = "\n".join(shell.feed_links_html(self.build.pages[0].feeds, settings))
         self.final_dir = Path(config.site_dir)
         self.staging = output.staging_dir(self.final_dir)
@@ -180,16 +181,25 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         generated = self.themed.get(page.file.src_uri)
         return generated.html if generated else html
 
+    def protect(self, document: str) -> str:
+        document, hashes = csp.protect(document)
+        self.script_hashes.update(hashes)
+        return document
+
     def on_post_page(self, output_html: str, *, page: Page, config: MkDocsConfig) -> str:
         uri = page.file.src_uri
         if uri.startswith(shell.SHELLS):
-            self.shells[shell.depth(page.url)] = output_html
+            self.shells[shell.depth(page.url)] = self.protect(output_html)
             return output_html
         generated = self.themed.get(uri)
         self.sitemap.append((page.canonical_url, generated.updated if generated else ""))
-        if generated is None:
-            return output_html
-        return shell.localize_document(output_html, generated.lang, generated.direction, config.theme["language"])
+        if generated is not None:
+            output_html = shell.localize_document(output_html, generated.lang, generated.direction,
+                                                  config.theme["language"])  # fmt: skip
+        return self.protect(output_html)
+
+    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        return self.protect(output_content) if template_name.endswith(".html") else output_content
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.staging and self.final_dir
@@ -216,6 +226,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         xml, compressed = shell.sitemap(self.sitemap)
         (self.staging / "sitemap.xml").write_bytes(xml)
         (self.staging / "sitemap.xml.gz").write_bytes(compressed)
+        (self.staging / "_headers").write_bytes(csp.headers_file(self.script_hashes))
 
     def on_build_error(self, *, error: Exception) -> None:
         logging.getLogger("mkdocs").removeHandler(self.warnings)

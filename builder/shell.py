@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import html
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -94,14 +95,27 @@ def localize_document(document: str, lang: str, direction: str, site_lang: str) 
 
 
 def fill(shell: str, shell_canonical: str, page: GeneratedPage, content: str, settings: Settings, site_lang: str) -> str:
-    document = (
-        shell.replace(TITLE, html.escape(page.title, quote=False))
-        .replace(DESCRIPTION, html.escape(page.description))
-        .replace(shell_canonical, settings.absolute(page.url))
-        .replace(HEAD, head_html(page, settings))
-        .replace(CONTENT, content)
-    )
+    """The shell with its markers replaced in one pass over the shell alone.
+
+    Replacing one marker after another would scan text already put in: a title that says
+    `@@stories:head@@` would have the head tags written into `<title>`. A single pass never
+    looks at what it inserted.
+    """
+    values = {
+        TITLE: html.escape(page.title, quote=False),
+        DESCRIPTION: html.escape(page.description),
+        shell_canonical: settings.absolute(page.url),
+        HEAD: head_html(page, settings),
+        CONTENT: content,
+    }
+    pattern = _markers(shell_canonical)
+    document = pattern.sub(lambda match: values[match[0]], shell)
     return localize_document(document, page.lang, page.direction, site_lang)
+
+
+@lru_cache(maxsize=64)
+def _markers(shell_canonical: str) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(m) for m in (TITLE, DESCRIPTION, HEAD, CONTENT, shell_canonical)))
 
 
 def write_pages(
