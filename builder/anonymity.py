@@ -93,7 +93,7 @@ def fold(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     if text.isascii():
         return text.lower()
-    text = unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFKC", text).translate(_lookalikes()).casefold()
     text = unicodedata.normalize("NFD", text.translate(_lookalikes()))
     return _INVISIBLE.sub("", _MARKS.sub("", text)).translate(_lookalikes())
 

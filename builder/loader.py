@@ -18,6 +18,7 @@ from typing import Iterable
 from babel import Locale, UnknownLocaleError
 
 from .anonymity import KeyLines, Text, anonymity_problems
+from .bodies import remote_images
 from .fields import PLACEHOLDERS, Fields, control_character, nearest
 from .models import Ambassador, Campaign, Consent, Content, Display, Image, Person, Problem, Scope, Story
 from .render import body_headings_problem
@@ -82,6 +83,12 @@ class _Reader:
                                              f"the text contains the invisible control character {control}",
                                              "retype the line: it was probably pasted from a document"))  # fmt: skip
                 break
+        for found in remote_images(source.body):
+            self.problems.append(Problem(self.rel(path), source.body_line + found.line,
+                                         f"a picture from another site ({found.url[:80]}): every reader's browser "
+                                         "would ask that site for it, telling it who reads this story",
+                                         "download the picture, save it next to the story, and use "
+                                         "![what it shows](its-file-name.jpg)"))  # fmt: skip
         h1 = body_headings_problem(source.body)
         if h1 is not None:
             self.problems.append(Problem(self.rel(path), source.body_line + h1,

@@ -9,10 +9,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from .cards import PHOTO_PANEL, Card, CardError, CardImage, draw_cards, plan_cards
+from .cards import FAMILIES, PHOTO_PANEL, Card, CardError, CardImage, Weight, coverage, draw_cards, plan_cards
 from .feeds import FORMATS, EntryExtras, FeedFile, build_feeds, feed_links
 from .images import ImageReport, ImageSettings, Rendition, picture_html, process_images
 from .loader import load_content
@@ -199,6 +200,24 @@ def search_documents(pub: Publication, index: SiteIndex) -> list[SearchDoc]:
     return docs
 
 
+@lru_cache(maxsize=1)
+def _drawable_code_points() -> frozenset[int]:
+    per_weight = [frozenset().union(*(coverage(f.path(w)) for f in FAMILIES)) for w in Weight]
+    return frozenset.intersection(*per_weight)
+
+
+def drawable(text: str, fallback: str) -> str:
+    """`text` as a card can draw it: characters no shipped font has (an emoji, Chinese) left out.
+
+    A card is the picture of a link; the page, the feed and the card's alt text keep the whole
+    title. So a title of any script can never stop a build, as "Coming soon 🎄" once did from
+    the moment it was due.
+    """
+    covered = _drawable_code_points()
+    kept = " ".join("".join(c for c in text if ord(c) in covered or c.isspace()).split())
+    return kept if any(c.isalnum() for c in kept) else fallback
+
+
 def social_cards(pub: Publication, settings: Settings, renditions: dict[str, Rendition]) -> list[Card]:
     """A card for each story, profile and campaign whose consent covers social sharing.
 
@@ -218,15 +237,17 @@ def social_cards(pub: Publication, settings: Settings, renditions: dict[str, Ren
         kicker = f"{campaign.hashtag} · {campaign.year}" if campaign else str(story.date.year)
         tellers = [pub.all_ambassadors[i].person for i in story.storytellers if i in pub.all_ambassadors]
         hidden = any(p.display is Display.PSEUDONYM for p in tellers + list(story.by))
-        cards.append(Card(f"story:{story.id}", story.title, kicker, settings.site_name, story.lang,
-                          photo(story.image, hidden)))  # fmt: skip
+        cards.append(Card(f"story:{story.id}", drawable(story.title, settings.site_name), drawable(kicker, ""),
+                          drawable(settings.site_name, ""), story.lang, photo(story.image, hidden)))  # fmt: skip
     for person in pub.ambassadors:
         if pub.social(person.consent):
-            cards.append(Card(f"ambassador:{person.id}", person.person.public_name, person.role,
-                              settings.site_name, "en", photo(person.photo)))  # fmt: skip
+            cards.append(Card(f"ambassador:{person.id}", drawable(person.person.public_name, settings.site_name),
+                              drawable(person.role, ""), drawable(settings.site_name, ""), "en",
+                              photo(person.photo)))  # fmt: skip
     for campaign in pub.campaigns:
-        cards.append(Card(f"campaign:{campaign.id}", campaign.title, f"{campaign.hashtag} · {campaign.year}",
-                          settings.site_name, "en", photo(campaign.image)))  # fmt: skip
+        cards.append(Card(f"campaign:{campaign.id}", drawable(campaign.title, settings.site_name),
+                          drawable(f"{campaign.hashtag} · {campaign.year}", ""), drawable(settings.site_name, ""),
+                          "en", photo(campaign.image)))  # fmt: skip
     return cards
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import enum
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import cached_property
 
+from .anonymity import pictured, tellers
 from .models import Ambassador, Campaign, Consent, Content, Scope, Story
 
 
@@ -108,6 +109,22 @@ def story_hold(story: Story, now: datetime) -> tuple[Hold, str] | None:
     return None
 
 
+def without_protected_pictures(content: Content) -> Content:
+    """The content with no picture of, or by, a person shown under a pseudonym or a child.
+
+    `check` refuses such a picture; this makes sure that no page, feed, card or image cache
+    could show one even if a check were skipped.
+    """
+    people = {a.id: a for a in content.ambassadors}
+    stories = tuple(
+        replace(s, image=None) if s.image and not pictured(tellers(s, people)) else s for s in content.stories
+    )
+    ambassadors = tuple(
+        replace(a, photo=None) if a.photo and not pictured([a.person]) else a for a in content.ambassadors
+    )
+    return replace(content, stories=stories, ambassadors=ambassadors)
+
+
 def withdrawn_families(stories: tuple[Story, ...]) -> dict[str, str]:
     """Stories withdrawn because a language version of theirs is: id -> the withdrawn one's path.
 
@@ -128,6 +145,7 @@ def publish(content: Content, now: datetime, preview: bool = False) -> Publicati
     stories and campaigns not yet announced are shown too, marked so that nothing shows them
     in feeds, search, cards or the sitemap."""
     shown, tombstones, held, previewed = [], [], [], set()
+    content = without_protected_pictures(content)
     families = withdrawn_families(content.stories)
     waiting = campaign_holds(content, now)
     for story in content.stories:
