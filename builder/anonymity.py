@@ -213,43 +213,79 @@ def published_texts(content: Content, lines: Mapping[str, KeyLines], pages: Iter
 
 # -- finding surnames ---------------------------------------------------------------------------
 
-_HANDLE = re.compile(r"@[a-z0-9._-]+|[a-z0-9._%+-]+@")
+_HANDLE = re.compile(r"@[^\W_][\w.-]*|[\w.%+-]*[^\W_]@")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _trie_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex for many literal words, shaped as a trie: Python's `re` tries the branches of a
+    plain alternation one by one at every position, which made the guard the slowest step of
+    `check`; a trie fails at the first letter that no word has there."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    if not root:
+        return None
+
+    def branch(node: dict) -> str:
+        ends = "" in node
+        parts = [re.escape(char) + branch(child) for char, child in sorted(node.items()) if char]
+        if not parts:
+            return ""
+        if len(parts) == 1 and not ends:
+            return parts[0]
+        return "(?:" + "|".join(parts) + ")" + ("?" if ends else "")
+
+    return re.compile(branch(root))
 
 
 class SurnameGuard:
-    """One compiled search for every hidden surname, so each text is folded and scanned once."""
+    """Every hidden surname looked up at once, so each text is folded and scanned once.
+
+    A surname counts as a word (alone, or as a plural or possessive: "the Müllers"), glued to
+    the person's first name anywhere ("aminamuller2021"), or anywhere inside a handle or an
+    e-mail address ("@a_muller", "amuller@…").
+    """
 
     def __init__(self, people: Iterable[Hidden]) -> None:
         self.owners: dict[str, list[Hidden]] = {}
-        self.joined: dict[str, list[Hidden]] = {}
+        self.joined: dict[str, tuple[str, list[Hidden]]] = {}
         for person in people:
             for surname in person.surnames:
                 self.owners.setdefault(surname, []).append(person)
                 for glued in (person.first + surname, surname + person.first):
-                    self.joined.setdefault(glued, []).append(person)
-        words = sorted(self.owners, key=len, reverse=True)
-        self.word = re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, words)) + r")(?:e?s)?(?![a-z0-9])") if words else None
-        glued = sorted(self.joined, key=len, reverse=True)
-        self.glued = re.compile("|".join(map(re.escape, glued))) if glued else None
+                    self.joined.setdefault(glued, (surname, []))[1].append(person)
+        self.forms = {form: surname for surname in self.owners for form in (surname, surname + "s", surname + "es")}
+        self.shortest = min((len(g) for g in self.joined), default=0)
+        self.glued = _trie_pattern(self.joined)
+        self.inside = _trie_pattern(self.owners)
 
     def find(self, text: str) -> list[tuple[str, Hidden]]:
-        """(surname, person) for each hidden surname in `text`, in the order found, once each."""
-        if self.word is None:
+        """(surname, person) for each hidden surname in `text`, once each."""
+        if not self.owners:
             return []
         folded = fold(text)
+        words = set(_WORD.findall(folded))
         found: dict[tuple[str, str], tuple[str, Hidden]] = {}
-        for match in self.word.finditer(folded):
-            for person in self.owners[match[1]]:
-                found.setdefault((match[1], person.source), (match[1], person))
-        for match in self.glued.finditer(folded) if self.glued else ():
-            for person in self.joined[match[0]]:
-                surname = next(s for s in person.surnames if s in match[0])
+
+        def add(surname: str, people: Iterable[Hidden]) -> None:
+            for person in people:
                 found.setdefault((surname, person.source), (surname, person))
-        for handle in _HANDLE.findall(folded):
-            for surname, people in self.owners.items():
-                if surname in handle:
-                    for person in people:
-                        found.setdefault((surname, person.source), (surname, person))
+
+        for word in words & self.forms.keys():
+            add(self.forms[word], self.owners[self.forms[word]])
+        long_words = " ".join(w for w in words if len(w) >= self.shortest)
+        for match in self.glued.finditer(long_words) if self.glued and long_words else ():
+            surname, people = self.joined[match[0]]
+            add(surname, people)
+        if "@" in folded and self.inside:
+            for handle in _HANDLE.findall(folded):
+                for match in self.inside.finditer(handle):
+                    if match[0] in self.owners:
+                        add(match[0], self.owners[match[0]])
         return list(found.values())
 
 
@@ -319,7 +355,7 @@ def identifying_problems(texts: Iterable[Text]) -> list[Problem]:
         if text.key not in PROTECTED_KEYS:
             continue
         for pattern, what in IDENTIFYING:
-            if pattern.search(text.value):
+            if (what != "an e-mail address" or "@" in text.value) and pattern.search(text.value):
                 problems.append(Problem(
                     text.path, _line_of(text, lambda part: bool(pattern.search(part))),
                     f"`{text.key}` contains what looks like {what}, in a story or profile of someone shown by "
@@ -332,6 +368,11 @@ def identifying_problems(texts: Iterable[Text]) -> list[Problem]:
 _NAMED_PLACE = re.compile(r"\b(?:in|from|near|at|outside|around|to)\s+((?:[A-Z][\w'’.-]+\s?){1,3})")
 
 
+@lru_cache(maxsize=8)
+def _places_pattern(places: frozenset[str]) -> re.Pattern[str] | None:
+    return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, sorted(places, key=len, reverse=True))) + r")(?!\w)") if places else None
+
+
 def named_place_problems(texts: Iterable[Text], allowed: frozenset[str], places: frozenset[str]) -> list[Problem]:
     """A pseudonymous person is placed by region only, in their text as in `place`: a town named
     after "in", "from", "near"... in a title or summary, or a town the site knows anywhere."""
@@ -341,7 +382,8 @@ def named_place_problems(texts: Iterable[Text], allowed: frozenset[str], places:
             continue
         named = {m.strip(" .") for m in _NAMED_PLACE.findall(text.value)} if text.key != "body" else set()
         named = {n for n in named if n not in allowed and n.split()[0] not in allowed}
-        named |= {p for p in places if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text.value)}
+        known = _places_pattern(places)
+        named |= {m for m in known.findall(text.value)} if known else set()
         for place in sorted(named):
             problems.append(Problem(
                 text.path, _line_of(text, lambda part: place in part),

@@ -76,13 +76,12 @@ class _Reader:
         except SourceError as exc:
             self.problems.append(Problem(self.rel(path), exc.line, exc.message))
             return None
-        for number, line in enumerate(source.body.splitlines()):
-            control = control_character(line)
-            if control:
-                self.problems.append(Problem(self.rel(path), source.body_line + number,
-                                             f"the text contains the invisible control character {control}",
-                                             "retype the line: it was probably pasted from a document"))  # fmt: skip
-                break
+        control = control_character(source.body)
+        if control:
+            number = next(i for i, line in enumerate(source.body.splitlines()) if control_character(line))
+            self.problems.append(Problem(self.rel(path), source.body_line + number,
+                                         f"the text contains the invisible control character {control}",
+                                         "retype the line: it was probably pasted from a document"))  # fmt: skip
         for found in remote_images(source.body):
             self.problems.append(Problem(self.rel(path), source.body_line + found.line,
                                          f"a picture from another site ({found.url[:80]}): every reader's browser "
