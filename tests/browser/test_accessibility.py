@@ -121,7 +121,7 @@ def open_page_type(page, base: str, name: str):
     if name == "search-results":
         page.fill("#search-input", SEARCH_QUERY)
         page.press("#search-input", "Enter")
-        page.wait_for_function("document.querySelectorAll('#search-results a').length > 0")
+        page.wait_for_function("() => document.querySelectorAll('#search-results a').length > 0")
     return page
 
 
@@ -210,7 +210,7 @@ def test_page_loads_nothing_from_elsewhere(name, site_server, page_at, off_site_
         before = len(page.requested_urls)
         page.fill("#search-input", SEARCH_QUERY)
         page.press("#search-input", "Enter")
-        page.wait_for_function("document.querySelectorAll('#search-results a').length > 0")
+        page.wait_for_function("() => document.querySelectorAll('#search-results a').length > 0")
         page.wait_for_load_state("networkidle")
         assert len(page.requested_urls) > before, "the query fetched nothing: is the index inlined?"
     assert len(page.requested_urls) > 1, page.requested_urls  # the recorder saw the page's assets
