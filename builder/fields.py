@@ -43,6 +43,19 @@ PLACEHOLDERS = frozenset({
 })  # fmt: skip
 
 
+SHOWN_CHARS = 60
+
+
+def shown(value: Any) -> str:
+    """A value as a problem message quotes it: its repr, cut short.
+
+    Messages are read by people and printed by CI; a value pasted by mistake (a whole
+    article in `title`, a list of thousands) must not become a message of that size.
+    """
+    text = repr(value) if not isinstance(value, (list, dict)) or len(value) < 20 else f"<{_kind(value)} of {len(value)} items>"
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 5] + "…" + text[-4:]
+
+
 def nearest(value: str, choices: Iterable[str]) -> str:
     """A 'did you mean' hint, or '' when nothing is close."""
     match = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
@@ -78,7 +91,7 @@ class Fields:
             else:
                 self.problem(None, f"missing required field `{key}`", hint)
         elif isinstance(value, str) and value.strip() in PLACEHOLDERS:
-            self.problem(key, f"`{key}` still holds the template's placeholder {value!r}", "write the real value")
+            self.problem(key, f"`{key}` still holds the template's placeholder {shown(value)}", "write the real value")
             return None
         return value
 
@@ -100,7 +113,7 @@ class Fields:
         if value is None:
             return False
         if not isinstance(value, bool):
-            self.problem(key, f"`{key}` must be true or false, not {value!r}")
+            self.problem(key, f"`{key}` must be true or false, not {shown(value)}")
             return False
         return value
 
@@ -110,7 +123,7 @@ class Fields:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             hint = "write it without leading zeros or quotes" if isinstance(value, str) else ""
-            self.problem(key, f"`{key}` must be a whole number, not {value!r}", hint)
+            self.problem(key, f"`{key}` must be a whole number, not {shown(value)}", hint)
             return None
         return value
 
@@ -141,7 +154,7 @@ class Fields:
         if value is None:
             return None
         if not _DATE.match(value):
-            self.problem(key, f"`{key}` must be a date like 2021-12-18, not {value!r}")
+            self.problem(key, f"`{key}` must be a date like 2021-12-18, not {shown(value)}")
             return None
         try:
             return date.fromisoformat(value)
@@ -158,7 +171,7 @@ class Fields:
             day = self.day(key)
             return datetime.combine(day, time(0), tzinfo=zone) if day else None
         if not _DATETIME.match(value):
-            self.problem(key, f"`{key}` must be a date or an ISO datetime, not {value!r}",
+            self.problem(key, f"`{key}` must be a date or an ISO datetime, not {shown(value)}",
                          "e.g. 2021-12-18T09:00:00+00:00")  # fmt: skip
             return None
         try:
@@ -167,7 +180,7 @@ class Fields:
             self.problem(key, f"`{key}` is not a valid datetime: {exc}")
             return None
         if moment.tzinfo is None:
-            self.problem(key, f"`{key}` has a time but no time zone: {value!r}",
+            self.problem(key, f"`{key}` has a time but no time zone: {shown(value)}",
                          f"add the offset, e.g. {value}+00:00 or {value}Z")  # fmt: skip
             return None
         return moment
@@ -178,7 +191,7 @@ class Fields:
             return default
         choices = tuple(choices)
         if value not in choices:
-            self.problem(key, f"`{key}` must be one of {', '.join(choices)}, not {value!r}",
+            self.problem(key, f"`{key}` must be one of {', '.join(choices)}, not {shown(value)}",
                          nearest(value, choices))  # fmt: skip
             return default
         return value

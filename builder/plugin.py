@@ -20,11 +20,13 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from . import files as files_
 from . import images, output, shell
 from .pages import GeneratedPage
 from .pipeline import Build, ContentError, build_summary, image_settings, prepare
 from .progress import Progress
 from .publish import build_clock
+from .static import Role
 from .settings import DEFAULT_REGIONS, DEFAULT_TAGS, Settings, from_options
 
 log = logging.getLogger("mkdocs.plugins.stories")
@@ -103,7 +105,8 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         settings = self.settings = from_options(
-            Path(config.config_file_path).parent, config.site_name, config.site_url or "", dict(self.config)
+            Path(config.config_file_path).parent, config.site_name, config.site_url or "", dict(self.config),
+            docs_dir=config.docs_dir, theme_dir=config.theme.custom_dir,
         )
         preview = self.config.preview or self.serving or os.environ.get("STORIES_PREVIEW") == "1"
         self.started = time.perf_counter()
@@ -132,12 +135,8 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.build is not None
         for file in list(files):
-            source = Path(file.abs_src_path or "")
-            if source.suffix.lower() in images.STATIC_SUFFIXES and source.is_relative_to(config.docs_dir):
-                try:
-                    clean = images.sanitize_static(source.read_bytes(), source.suffix, self.image_settings)
-                except images.Unusable as exc:
-                    raise PluginError(f"{config.docs_dir}/{file.src_uri}: {exc}") from None
+            clean = self.static_file(file, config)
+            if clean is not None:
                 files.remove(file)
                 files.append(File.generated(config, file.src_uri, content=clean))
         for src_uri in self.themed:
@@ -149,6 +148,30 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             if static.content is not None:
                 files.append(File.generated(config, static.url, content=static.content))
         return files
+
+    def static_file(self, file: File, config: MkDocsConfig) -> bytes | None:
+        """A picture's re-encoded bytes; None for a file published as it is (a page, a theme file).
+
+        Only what `static.scan` allowed in `prepare` is published from `docs_dir`, which the
+        build has refused to start without: anything else here is a bug, not content.
+        """
+        assert self.build is not None and self.settings is not None
+        if not file.abs_src_path or not Path(file.abs_src_path).is_relative_to(config.docs_dir):
+            return None
+        rel = Path(file.abs_src_path).relative_to(config.docs_dir)
+        allowed = {s.path.relative_to(self.settings.docs_dir): s for s in self.build.static}
+        source = allowed.get(rel)
+        if source is None:
+            if file.inclusion.is_excluded():
+                return None
+            raise PluginError(f"{self.settings.site_src}/{rel.as_posix()}: not a file site_src/ may publish")
+        if source.role is not Role.PICTURE:
+            return None
+        try:
+            data = files_.read_bounded(self.settings.root, source.path, files_.IMAGE_MAX_BYTES)
+            return images.sanitize_static(data, source.picture, self.image_settings)
+        except (files_.Refusal, images.Unusable) as exc:
+            raise PluginError(f"{self.settings.site_src}/{rel.as_posix()}: {exc}") from None
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self.settings is not None
