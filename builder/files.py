@@ -29,6 +29,7 @@ CONTENT_MAX_BYTES = 1_000_000
 
 IMAGE_MAX_BYTES = 64_000_000
 """A source picture: a 50 MP phone photo is under 30 MB."""
+IMAGE_TOO_LARGE = "save it smaller: 3000 pixels wide is plenty for the web"
 
 
 class Refusal(Exception):
@@ -88,7 +89,7 @@ def target(root: Path, path: Path) -> Path:
     return real
 
 
-def read_bounded(root: Path, path: Path, cap: int) -> bytes:
+def read_bounded(root: Path, path: Path, cap: int, hint: str = "split it into smaller files") -> bytes:
     """The bytes of the regular file `path` stands for, at most `cap` of them, or a `Refusal`.
 
     `O_NONBLOCK` makes opening a FIFO swapped in after `target` looked return at once instead
@@ -108,11 +109,10 @@ def read_bounded(root: Path, path: Path, cap: int) -> bytes:
         if not stat.S_ISREG(mode.st_mode):
             raise Refusal(path, f"is {_kind(mode.st_mode)}, not a file", "only ordinary files can be published")
         if mode.st_size > cap:
-            raise Refusal(path, f"is too large: {_size(mode.st_size)} > {_size(cap)} limit",
-                          "split it, or make the picture smaller")  # fmt: skip
+            raise Refusal(path, f"is too large: {_size(mode.st_size)} > {_size(cap)} limit", hint)
         data = stream.read(cap + 1)
     if len(data) > cap:
-        raise Refusal(path, f"is too large: over the {_size(cap)} limit", "split it, or make the picture smaller")
+        raise Refusal(path, f"is too large: over the {_size(cap)} limit", hint)
     return data
 
 

@@ -32,7 +32,7 @@ import PIL
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, UnidentifiedImageError, features
 
-from .files import IMAGE_MAX_BYTES, Refusal, read_bounded
+from .files import IMAGE_MAX_BYTES, IMAGE_TOO_LARGE, Refusal, read_bounded
 from .output import TEMP_NAME, write_atomic
 from .workers import Workers, borrowed
 
@@ -434,7 +434,7 @@ def _read_source(root: Path, source: str) -> bytes:
     """The source's bytes, bounded, and never through a link out of the project or a FIFO."""
     try:
         real_root = root.resolve()
-        return read_bounded(real_root, real_root / source, IMAGE_MAX_BYTES)
+        return read_bounded(real_root, real_root / source, IMAGE_MAX_BYTES, IMAGE_TOO_LARGE)
     except Refusal as refusal:
         raise Unusable(str(refusal)) from None
 

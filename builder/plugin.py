@@ -168,7 +168,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         if source.role is not Role.PICTURE:
             return None
         try:
-            data = files_.read_bounded(self.settings.root, source.path, files_.IMAGE_MAX_BYTES)
+            data = files_.read_bounded(self.settings.root, source.path, files_.IMAGE_MAX_BYTES, files_.IMAGE_TOO_LARGE)
             return images.sanitize_static(data, source.picture, self.image_settings)
         except (files_.Refusal, images.Unusable) as exc:
             raise PluginError(f"{self.settings.site_src}/{rel.as_posix()}: {exc}") from None

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from PIL import Image as PILImage
 
-from .files import CONTENT_MAX_BYTES, IMAGE_MAX_BYTES, Refusal, read_bounded, target, walk
+from .files import CONTENT_MAX_BYTES, IMAGE_MAX_BYTES, IMAGE_TOO_LARGE, Refusal, read_bounded, target, walk
 from .images import STATIC_READABLE, Format, ImageSettings, Unusable, _readable, decode
 from .models import Problem
 from .settings import Settings
@@ -76,7 +76,7 @@ def _vet(settings: Settings, path: Path, image_settings: ImageSettings) -> Stati
     if path.suffix.lower() == ".md":
         read_bounded(root, path, CONTENT_MAX_BYTES)
         return StaticSource(path, Role.PAGE)
-    data = read_bounded(root, path, IMAGE_MAX_BYTES)
+    data = read_bounded(root, path, IMAGE_MAX_BYTES, IMAGE_TOO_LARGE)
     found = picture_format(data)
     if found is None:
         raise Refusal(path, "is not a Markdown page or a picture: only those are published from site_src/", HINT)
