@@ -20,14 +20,15 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import files as files_
-from . import images, output, shell
+from . import output, shell
+from .files import Refusal
+from .images import Unusable
 from .pages import GeneratedPage
 from .pipeline import Build, ContentError, build_summary, image_settings, prepare
 from .progress import Progress
 from .publish import build_clock
-from .static import Role
 from .settings import DEFAULT_REGIONS, DEFAULT_TAGS, Settings, from_options
+from .static import StaticSource, republish
 
 log = logging.getLogger("mkdocs.plugins.stories")
 
@@ -133,9 +134,10 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        assert self.build is not None
+        assert self.build is not None and self.settings is not None
+        allowed = {s.path.relative_to(self.settings.docs_dir): s for s in self.build.static}
         for file in list(files):
-            clean = self.static_file(file, config)
+            clean = self.static_file(file, allowed, config)
             if clean is not None:
                 files.remove(file)
                 files.append(File.generated(config, file.src_uri, content=clean))
@@ -149,7 +151,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
                 files.append(File.generated(config, static.url, content=static.content))
         return files
 
-    def static_file(self, file: File, config: MkDocsConfig) -> bytes | None:
+    def static_file(self, file: File, allowed: dict[Path, StaticSource], config: MkDocsConfig) -> bytes | None:
         """A picture's re-encoded bytes; None for a file published as it is (a page, a theme file).
 
         Only what `static.scan` allowed in `prepare` is published from `docs_dir`, which the
@@ -159,18 +161,14 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         if not file.abs_src_path or not Path(file.abs_src_path).is_relative_to(config.docs_dir):
             return None
         rel = Path(file.abs_src_path).relative_to(config.docs_dir)
-        allowed = {s.path.relative_to(self.settings.docs_dir): s for s in self.build.static}
         source = allowed.get(rel)
         if source is None:
             if file.inclusion.is_excluded():
                 return None
             raise PluginError(f"{self.settings.site_src}/{rel.as_posix()}: not a file site_src/ may publish")
-        if source.role is not Role.PICTURE:
-            return None
         try:
-            data = files_.read_bounded(self.settings.root, source.path, files_.IMAGE_MAX_BYTES, files_.IMAGE_TOO_LARGE)
-            return images.sanitize_static(data, source.picture, self.image_settings)
-        except (files_.Refusal, images.Unusable) as exc:
+            return republish(source, self.settings, self.image_settings)
+        except (Refusal, Unusable) as exc:
             raise PluginError(f"{self.settings.site_src}/{rel.as_posix()}: {exc}") from None
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 from PIL import Image as PILImage
 
 from .files import CONTENT_MAX_BYTES, IMAGE_MAX_BYTES, IMAGE_TOO_LARGE, Refusal, read_bounded, target, walk
-from .images import STATIC_READABLE, Format, ImageSettings, Unusable, _readable, decode
+from .images import STATIC_READABLE, Format, ImageSettings, Unusable, _readable, decode, sanitize_static
 from .models import Problem
 from .settings import Settings
 
@@ -82,6 +82,14 @@ def _vet(settings: Settings, path: Path, image_settings: ImageSettings) -> Stati
         raise Refusal(path, "is not a Markdown page or a picture: only those are published from site_src/", HINT)
     decode(data, image_settings.max_pixels, STATIC_READABLE)  # what the build will do, so check fails first
     return StaticSource(path, Role.PICTURE, KEEP_FORMAT.get(found))
+
+
+def republish(source: StaticSource, settings: Settings, image_settings: ImageSettings) -> bytes | None:
+    """A picture's bytes, re-encoded from its pixels; None for a file MkDocs copies or renders as it is."""
+    if source.role is not Role.PICTURE:
+        return None
+    data = read_bounded(settings.root, source.path, IMAGE_MAX_BYTES, IMAGE_TOO_LARGE)
+    return sanitize_static(data, source.picture, image_settings)
 
 
 def scan(settings: Settings, image_settings: ImageSettings) -> tuple[tuple[StaticSource, ...], list[Problem]]:
