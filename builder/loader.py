@@ -17,7 +17,7 @@ from babel import Locale, UnknownLocaleError
 
 from .anonymity import KeyLines, anonymity_problems
 from .fields import PLACEHOLDERS, Fields, nearest, shown
-from .files import Refusal, target, walk
+from .files import IMAGE_MAX_BYTES, IMAGE_TOO_LARGE, Refusal, target, walk
 from .models import Ambassador, Campaign, Consent, Content, Display, Image, Person, Problem, Scope, Story
 from .render import body_headings_problem
 from .settings import Settings
@@ -138,6 +138,10 @@ class _Reader:
                 fields.problem(key, f"image file not found: {ref}", f"paths are relative to {owner.name}")
             else:
                 fields.problem(key, f"image {ref} {refusal.message}", refusal.hint)
+            return None
+        if file.stat().st_size > IMAGE_MAX_BYTES:  # the build would refuse it: say so in check
+            fields.problem(key, f"image {ref} is too large: over the {IMAGE_MAX_BYTES // 1_000_000} MB limit",
+                           IMAGE_TOO_LARGE)  # fmt: skip
             return None
         return Image(file.relative_to(self.settings.root).as_posix(), alt or "")
 

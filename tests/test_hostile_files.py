@@ -232,6 +232,14 @@ def test_story_images_linked_outside_or_special_are_refused(built, outside, caps
                     "stories/2021/with-device.md:15: image /dev/zero is outside the project")  # fmt: skip
 
 
+def test_an_oversized_story_image_is_refused_by_check_as_by_the_build(site, capsys, caplog):
+    site.story("with-huge", image="huge.jpg", image_alt="A picture")
+    huge = site.root / "stories/2021/huge.jpg"
+    huge.write_bytes(picture_bytes("JPEG"))
+    os.truncate(huge, 65_000_000)  # sparse: costs no disk
+    refused_by_both(site, capsys, caplog, "stories/2021/with-huge.md:15: image huge.jpg is too large")
+
+
 def test_image_reading_refuses_links_out_and_fifos(tmp_path, outside):
     from builder.images import process_images
 
