@@ -177,7 +177,7 @@ class Fields:
         try:
             moment = datetime.fromisoformat(value)
         except ValueError as exc:
-            self.problem(key, f"`{key}` is not a valid datetime: {exc}")
+            self.problem(key, f"`{key}` is not a valid datetime: {shown(value)}", "e.g. 2021-12-18T09:00:00+00:00")
             return None
         if moment.tzinfo is None:
             self.problem(key, f"`{key}` has a time but no time zone: {shown(value)}",

@@ -304,11 +304,13 @@ def test_a_huge_value_is_never_printed_in_full(site, capsys, caplog):
     site.story("fine")
     site.story("big-flag", draft="y" * 50_000)
     site.story("big-list", draft=["n"] * 3_000)
+    site.story("big-date", date="2021-12-18T09:00" + "0" * 50_000)
     code, said = run_check(site, capsys)
     assert code == 1
     assert max(len(line) for line in said.splitlines()) < 200, said
     assert "stories/2021/big-flag.md:" in said and "`draft` must be true or false" in said
     assert "<a list of 3000 items>" in said
+    assert "stories/2021/big-date.md:4: `date` is not a valid datetime" in said
 
 
 # -- what site_src/ may publish ----------------------------------------------------------------------
