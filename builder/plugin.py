@@ -157,7 +157,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         Only what `static.scan` allowed in `prepare` is published from `docs_dir`, which the
         build has refused to start without: anything else here is a bug, not content.
         """
-        assert self.build is not None and self.settings is not None
+        assert self.settings is not None
         if not file.abs_src_path or not Path(file.abs_src_path).is_relative_to(config.docs_dir):
             return None
         rel = Path(file.abs_src_path).relative_to(config.docs_dir)
