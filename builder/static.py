@@ -70,7 +70,7 @@ def _hidden(path: Path, top: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(top).parts)
 
 
-def _vet(settings: Settings, path: Path, image_settings: ImageSettings) -> StaticSource | None:
+def _vet(settings: Settings, path: Path, image_settings: ImageSettings) -> StaticSource:
     """The role of one file outside the theme folder, or a `Refusal`/`Unusable` saying why it has none."""
     root = settings.root
     if path.suffix.lower() == ".md":
@@ -113,9 +113,7 @@ def scan(settings: Settings, image_settings: ImageSettings) -> tuple[tuple[Stati
                 if theme and path.is_relative_to(theme):
                     allowed.append(StaticSource(path, Role.THEME))
                 elif not _hidden(path, top):
-                    source = _vet(settings, path, image_settings)
-                    if source:
-                        allowed.append(source)
+                    allowed.append(_vet(settings, path, image_settings))
             except Refusal as refusal:
                 refuse(path, refusal.message, refusal.hint)
             except Unusable as error:
