@@ -74,7 +74,11 @@ def _vet(settings: Settings, path: Path, image_settings: ImageSettings) -> Stati
     """The role of one file outside the theme folder, or a `Refusal`/`Unusable` saying why it has none."""
     root = settings.root
     if path.suffix.lower() == ".md":
-        read_bounded(root, path, CONTENT_MAX_BYTES)
+        try:
+            read_bounded(root, path, CONTENT_MAX_BYTES).decode("utf-8")
+        except UnicodeDecodeError as exc:  # MkDocs would stop with a traceback
+            raise Refusal(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                          "save it as UTF-8 text, or paste it into GitHub's editor") from None  # fmt: skip
         return StaticSource(path, Role.PAGE)
     data = read_bounded(root, path, IMAGE_MAX_BYTES, IMAGE_TOO_LARGE)
     found = picture_format(data)

@@ -377,6 +377,11 @@ def test_pictures_of_any_extension_are_published_from_pixels_without_metadata(si
             assert "comment" not in im.info and "exif" not in im.info, name
 
 
+def test_a_page_that_is_not_utf8_is_a_problem_not_a_traceback(site, capsys, caplog):
+    (site.root / "site_src/latin1.md").write_bytes("# Caf\u00e9\n\nD\u00e9j\u00e0 vu.\n".encode("latin-1"))
+    refused_by_both(site, capsys, caplog, "site_src/latin1.md:1: not UTF-8 text (invalid continuation byte at byte 5)")
+
+
 def test_check_and_build_agree_on_a_picture_that_cannot_be_decoded(site, capsys, caplog):
     whole = picture_bytes("JPEG", size=(400, 300))
     (site.root / "site_src/cut.jfif").write_bytes(whole[: len(whole) // 2])
