@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import frontmatter
 import yaml
@@ -103,33 +103,48 @@ class SourceFile:
 _HANDLER = frontmatter.YAMLHandler()
 
 
+def _children(node: yaml.Node) -> Iterator[tuple[yaml.Node, int]]:
+    """A collection's nodes in document order, each with the line to blame if it is an alias.
+
+    An alias node is the anchored node itself, so its own mark is the anchor's: the line
+    blamed is the key's, or the list's, which is where the `*name` was written.
+    """
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield key, key.start_mark.line
+            yield value, key.start_mark.line
+    elif isinstance(node, yaml.SequenceNode):
+        line = node.start_mark.line
+        for item in node.value:
+            yield item, line
+
+
 def _refuse_graphs(root: yaml.Node, line_offset: int) -> None:
     """Refuse aliases, and too many or too deeply nested nodes, before anything is constructed.
 
     An alias is the same node object reached a second time, which is how both of PyYAML's
-    composers represent it; the walk is iterative so that depth costs no Python stack. The line
-    blamed is that of the key (or list) holding the alias, where the `*name` was written.
+    composers represent it. The walk is depth-first in document order, so the first alias
+    written is the one reported, and iterative, so that depth costs no Python stack.
     """
-    seen: set[int] = set()
-    stack: list[tuple[yaml.Node, int, int]] = [(root, 0, root.start_mark.line)]
+    seen = {id(root)}
+    stack = [_children(root)]
     while stack:
-        node, depth, line = stack.pop()
-        if id(node) in seen:
-            raise SourceError(line + 1 + line_offset, "YAML anchors and aliases (&name, *name) are not allowed",
-                              "write the value out in full")  # fmt: skip
-        seen.add(id(node))
-        if len(seen) > YAML_MAX_NODES:
-            raise SourceError(line + 1 + line_offset, f"front matter has over {YAML_MAX_NODES} values",
-                              "a story needs a few dozen")  # fmt: skip
-        if depth > YAML_MAX_DEPTH:
-            raise SourceError(line + 1 + line_offset, f"front matter is nested over {YAML_MAX_DEPTH} levels deep")
-        if isinstance(node, yaml.MappingNode):
-            for key, value in reversed(node.value):
-                stack.append((value, depth + 1, key.start_mark.line))
-                stack.append((key, depth + 1, key.start_mark.line))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((item, depth + 1, item.start_mark.line if id(item) not in seen else line)
-                         for item in reversed(node.value))  # fmt: skip
+        for node, line in stack[-1]:
+            if id(node) in seen:
+                raise SourceError(line + 1 + line_offset, "YAML anchors and aliases (&name, *name) are not allowed",
+                                  "write the value out in full")  # fmt: skip
+            seen.add(id(node))
+            if len(seen) > YAML_MAX_NODES:
+                raise SourceError(line + 1 + line_offset, f"front matter has over {YAML_MAX_NODES} values",
+                                  "a story needs a few dozen")  # fmt: skip
+            if isinstance(node, yaml.CollectionNode):
+                if len(stack) >= YAML_MAX_DEPTH:
+                    raise SourceError(line + 1 + line_offset,
+                                      f"front matter is nested over {YAML_MAX_DEPTH} levels deep")  # fmt: skip
+                stack.append(_children(node))
+                break
+        else:
+            stack.pop()
 
 
 def parse_yaml(text: str, line_offset: int = 0) -> Any:
