@@ -141,7 +141,11 @@ def test_campaign_and_profile_files_linked_outside_are_refused(built, outside, c
     (folder / "ambassadors").mkdir(parents=True)
     (folder / "campaign.md").symlink_to(outside / "secret.md")
     (folder / "ambassadors/someone.md").symlink_to(outside / "secret.md")
+    (built.root / "campaigns/2020-elsewhere").symlink_to(outside)
+    (built.root / "campaigns/2021-leak/ambassadors/more").symlink_to(outside)
     refused_by_both(built, capsys, caplog,
+                    "campaigns/2020-elsewhere:1: is a link to a folder",
+                    "campaigns/2021-leak/ambassadors/more:1: is a link to a folder",
                     "campaigns/2021-leak/campaign.md:1: is a link to a file outside the project",
                     "campaigns/2021-leak/ambassadors/someone.md:1: is a link to a file outside the project")  # fmt: skip
     assert SECRET.encode() not in site_bytes(built)
