@@ -167,10 +167,13 @@ def parse_yaml(text: str, line_offset: int = 0) -> Any:
         loader.dispose()
 
 
-def read_source(path: Path, root: Path) -> SourceFile:
-    """Split and parse one Markdown file with YAML front matter, never reading outside `root`."""
+def read_source(path: Path, root: Path | None = None) -> SourceFile:
+    """Split and parse one Markdown file with YAML front matter, never reading outside `root`.
+
+    `root` (resolved) is the project; without it, the file's own folder is the limit.
+    """
     try:
-        text = read_bounded(root, path, CONTENT_MAX_BYTES).decode("utf-8")
+        text = read_bounded(root or path.parent.resolve(), path, CONTENT_MAX_BYTES).decode("utf-8")
     except Refusal as refusal:
         raise SourceError(1, refusal.message, refusal.hint) from None
     except UnicodeDecodeError as exc:
