@@ -54,16 +54,21 @@ fit a card or a feed reader's list, and a 300-character place is no place."""
 DEFAULT_MAX = 300
 
 
-def describe(value: Any, limit: int = 60) -> str:
-    """`repr(value)` cut short: a message must never print a huge value."""
-    text = repr(value) if not isinstance(value, (list, dict)) else f"a {_kind(value)}"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def control_character(text: str) -> str | None:
     """The first control character in `text`, named, or None."""
     match = CONTROL.search(text)
     return f"U+{ord(match[0]):04X}" if match else None
+SHOWN_CHARS = 60
+
+
+def shown(value: Any) -> str:
+    """A value as a problem message quotes it: its repr, cut short.
+
+    Messages are read by people and printed by CI; a value pasted by mistake (a whole
+    article in `title`, a list of thousands) must not become a message of that size.
+    """
+    text = repr(value) if not isinstance(value, (list, dict)) or len(value) < 20 else f"<{_kind(value)} of {len(value)} items>"
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 5] + "…" + text[-4:]
 
 
 def nearest(value: str, choices: Iterable[str]) -> str:
@@ -101,7 +106,7 @@ class Fields:
             else:
                 self.problem(None, f"missing required field `{key}`", hint)
         elif isinstance(value, str) and value.strip() in PLACEHOLDERS:
-            self.problem(key, f"`{key}` still holds the template's placeholder {value!r}", "write the real value")
+            self.problem(key, f"`{key}` still holds the template's placeholder {shown(value)}", "write the real value")
             return None
         return value
 
@@ -126,7 +131,7 @@ class Fields:
                          "retype the text: it was probably pasted from a document")  # fmt: skip
             return False
         if _MARKUP.search(value):
-            self.problem(key, f"`{key}` is plain text, not HTML: it contains {describe(_MARKUP.search(value)[0])}",
+            self.problem(key, f"`{key}` is plain text, not HTML: it contains {shown(_MARKUP.search(value)[0])}",
                          "write the characters themselves, with no tags or &-codes")  # fmt: skip
             return False
         limit = MAX_LENGTH.get(key, DEFAULT_MAX)
@@ -140,7 +145,7 @@ class Fields:
         if value is None:
             return False
         if not isinstance(value, bool):
-            self.problem(key, f"`{key}` must be true or false, not {describe(value)}")
+            self.problem(key, f"`{key}` must be true or false, not {shown(value)}")
             return False
         return value
 
@@ -150,7 +155,7 @@ class Fields:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             hint = "write it without leading zeros or quotes" if isinstance(value, str) else ""
-            self.problem(key, f"`{key}` must be a whole number, not {describe(value)}", hint)
+            self.problem(key, f"`{key}` must be a whole number, not {shown(value)}", hint)
             return None
         return value
 
@@ -182,7 +187,7 @@ class Fields:
         if value is None:
             return None
         if not _DATE.match(value):
-            self.problem(key, f"`{key}` must be a date like 2021-12-18, not {value!r}")
+            self.problem(key, f"`{key}` must be a date like 2021-12-18, not {shown(value)}")
             return None
         try:
             return date.fromisoformat(value)
@@ -199,16 +204,16 @@ class Fields:
             day = self.day(key)
             return datetime.combine(day, time(0), tzinfo=zone) if day else None
         if not _DATETIME.match(value):
-            self.problem(key, f"`{key}` must be a date or an ISO datetime, not {value!r}",
+            self.problem(key, f"`{key}` must be a date or an ISO datetime, not {shown(value)}",
                          "e.g. 2021-12-18T09:00:00+00:00")  # fmt: skip
             return None
         try:
             moment = datetime.fromisoformat(value)
         except ValueError as exc:
-            self.problem(key, f"`{key}` is not a valid datetime: {exc}")
+            self.problem(key, f"`{key}` is not a valid datetime: {shown(value)}", "e.g. 2021-12-18T09:00:00+00:00")
             return None
         if moment.tzinfo is None:
-            self.problem(key, f"`{key}` has a time but no time zone: {value!r}",
+            self.problem(key, f"`{key}` has a time but no time zone: {shown(value)}",
                          f"add the offset, e.g. {value}+00:00 or {value}Z")  # fmt: skip
             return None
         return moment
@@ -219,7 +224,7 @@ class Fields:
             return default
         choices = tuple(choices)
         if value not in choices:
-            self.problem(key, f"`{key}` must be one of {', '.join(choices)}, not {value!r}",
+            self.problem(key, f"`{key}` must be one of {', '.join(choices)}, not {shown(value)}",
                          nearest(value, choices))  # fmt: skip
             return default
         return value

@@ -17,13 +17,15 @@ from .cards import FAMILIES, PHOTO_PANEL, Card, CardError, CardImage, Weight, co
 from .feeds import FORMATS, EntryExtras, FeedFile, build_feeds, feed_links
 from .images import ImageReport, ImageSettings, Rendition, picture_html, process_images
 from .loader import load_content
-from .models import Display, Image, Problem
+from .models import Content, Display, Image, Problem
 from .pages import GeneratedPage, SiteIndex, generate_pages
 from .progress import Progress
 from .publish import Publication, publish
 from .search import SearchDoc, SearchReport, build_index
 from .render import render_bodies
 from .settings import Settings
+from .static import StaticSource
+from .static import scan as scan_static
 from .workers import Workers
 
 
@@ -53,6 +55,7 @@ class Build:
     files: tuple[StaticFile, ...] = ()
     report: tuple[str, ...] = field(default=())
     images: ImageReport | None = None
+    static: tuple[StaticSource, ...] = ()  # what site_src/ may publish, and how
 
 
 def publication_report(pub: Publication) -> tuple[str, ...]:
@@ -77,8 +80,15 @@ def build_summary(build: Build, seconds: float) -> str:
             f"built in {seconds:.1f}s")  # fmt: skip
 
 
-def check(settings: Settings, now: datetime) -> tuple[list[Problem], Publication | None]:
+def load(settings: Settings, now: datetime) -> tuple[Content, tuple[StaticSource, ...], list[Problem]]:
+    """Everything a build reads, and every problem in it: the content, and what `site_src/` publishes."""
     content, problems = load_content(settings, now)
+    static, static_problems = scan_static(settings, image_settings(settings))
+    return content, static, sorted(problems + static_problems)
+
+
+def check(settings: Settings, now: datetime) -> tuple[list[Problem], Publication | None]:
+    content, _, problems = load(settings, now)
     return problems, (None if problems else publish(content, now))
 
 
@@ -123,7 +133,7 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     and search index are written (a card's file name comes from its content, so pages can link
     to it before it exists).
     """
-    content, problems = load_content(settings, now)
+    content, static, problems = load(settings, now)
     if problems:
         raise ContentError(problems)
     pub = publish(content, now, preview=preview)
@@ -155,7 +165,8 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
         f"social cards: {len(plan.jobs)} drawn, {plan.reused} reused",
         f"search: {search.documents} pages, {search.terms} terms, {search.files} files, {search.bytes // 1024} KB",
     )
-    return Build(publication=pub, pages=tuple(text.pages), files=tuple(files), report=report, images=image_report)
+    return Build(publication=pub, pages=tuple(text.pages), files=tuple(files), report=report, images=image_report,
+                 static=static)
 
 
 class TextOutputs(NamedTuple):

@@ -20,12 +20,15 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import csp, images, output, shell
+from . import csp, output, shell
+from .files import Refusal
+from .images import Unusable
 from .pages import GeneratedPage
 from .pipeline import Build, ContentError, build_summary, image_settings, prepare
 from .progress import Progress
 from .publish import ClockError, build_clock
 from .settings import DEFAULT_REGIONS, DEFAULT_TAGS, Settings, from_options
+from .static import StaticSource, republish
 
 log = logging.getLogger("mkdocs.plugins.stories")
 
@@ -103,12 +106,10 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        root = Path(config.config_file_path).parent.resolve()
-        docs = Path(config.docs_dir).resolve()
         settings = self.settings = from_options(
-            root, config.site_name, config.site_url or "", dict(self.config),
-            docs.relative_to(root).as_posix() if docs.is_relative_to(root) else "site_src",
-        )  # fmt: skip
+            Path(config.config_file_path).parent, config.site_name, config.site_url or "", dict(self.config),
+            docs_dir=config.docs_dir, theme_dir=config.theme.custom_dir,
+        )
         asked = self.config.preview or os.environ.get("STORIES_PREVIEW") == "1"
         if asked and not self.serving:
             raise PluginError("preview mode (`preview: true` in mkdocs.yml or STORIES_PREVIEW=1) would publish drafts "
@@ -141,14 +142,11 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        assert self.build is not None
+        assert self.build is not None and self.settings is not None
+        allowed = {s.path.relative_to(self.settings.docs_dir): s for s in self.build.static}
         for file in list(files):
-            source = Path(file.abs_src_path or "")
-            if source.suffix.lower() in images.STATIC_SUFFIXES and source.is_relative_to(config.docs_dir):
-                try:
-                    clean = images.sanitize_static(source.read_bytes(), source.suffix, self.image_settings)
-                except images.Unusable as exc:
-                    raise PluginError(f"{config.docs_dir}/{file.src_uri}: {exc}") from None
+            clean = self.static_file(file, allowed, config)
+            if clean is not None:
                 files.remove(file)
                 files.append(File.generated(config, file.src_uri, content=clean))
         for src_uri in self.themed:
@@ -160,6 +158,26 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             if static.content is not None:
                 files.append(File.generated(config, static.url, content=static.content))
         return files
+
+    def static_file(self, file: File, allowed: dict[Path, StaticSource], config: MkDocsConfig) -> bytes | None:
+        """A picture's re-encoded bytes; None for a file published as it is (a page, a theme file).
+
+        Only what `static.scan` allowed in `prepare` is published from `docs_dir`, which the
+        build has refused to start without: anything else here is a bug, not content.
+        """
+        assert self.settings is not None
+        if not file.abs_src_path or not Path(file.abs_src_path).is_relative_to(config.docs_dir):
+            return None
+        rel = Path(file.abs_src_path).relative_to(config.docs_dir)
+        source = allowed.get(rel)
+        if source is None:
+            if file.inclusion.is_excluded():
+                return None
+            raise PluginError(f"{self.settings.site_src}/{rel.as_posix()}: not a file site_src/ may publish")
+        try:
+            return republish(source, self.settings, self.image_settings)
+        except (Refusal, Unusable) as exc:
+            raise PluginError(f"{self.settings.site_src}/{rel.as_posix()}: {exc}") from None
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self.settings is not None

@@ -6,6 +6,7 @@ the file is read with a loader that tolerates MkDocs' own YAML tags (`!ENV`, `!r
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,6 @@ DEFAULT_REGIONS = (
 @dataclass(frozen=True)
 class Settings:
     root: Path
-    docs_dir: str = "site_src"  # hand-written pages, relative to root
     site_name: str = "Migrant stories"
     site_url: str = "https://example.org/"
     tags: tuple[str, ...] = DEFAULT_TAGS
@@ -39,6 +39,8 @@ class Settings:
     per_page: int = 20
     feed_items: int = 30
     max_megapixels: int = 40  # a larger picture is refused: a phone photo is 12-50 MP
+    site_src: str = "site_src"  # MkDocs' docs_dir, relative to root
+    overrides: str | None = "site_src/overrides"  # the theme's custom_dir, relative to root
 
     @property
     def stories_dir(self) -> Path:
@@ -47,6 +49,14 @@ class Settings:
     @property
     def campaigns_dir(self) -> Path:
         return self.root / "campaigns"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.root / self.site_src
+
+    @property
+    def theme_dir(self) -> Path | None:
+        return self.root / self.overrides if self.overrides else None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -67,14 +77,20 @@ class _TolerantLoader(yaml.SafeLoader):
 _TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
-def from_options(root: Path, site_name: str, site_url: str, options: dict[str, Any], docs_dir: str = "site_src") -> Settings:
+def from_options(
+    root: Path, site_name: str, site_url: str, options: dict[str, Any],
+    docs_dir: str | Path = "site_src", theme_dir: str | Path | None = "site_src/overrides",
+) -> Settings:
+    """`docs_dir` and `theme_dir` are MkDocs' `docs_dir` and `theme.custom_dir`, absolute or relative to root."""
     known = {key: options[key] for key in PLUGIN_OPTIONS if options.get(key) is not None}
+    known["site_src"] = os.path.relpath(root / docs_dir, root)
+    known["overrides"] = os.path.relpath(root / theme_dir, root) if theme_dir else None
+    root = root.resolve()
     for key in ("tags", "regions"):
         if key in known:
             known[key] = tuple(known[key])
     site_url = (site_url or Settings.site_url).rstrip("/") + "/"
-    return Settings(root=root.resolve(), docs_dir=docs_dir, site_name=site_name or Settings.site_name, site_url=site_url,
-                    **known)  # fmt: skip
+    return Settings(root=root, site_name=site_name or Settings.site_name, site_url=site_url, **known)
 
 
 def load_settings(config_file: Path) -> Settings:
@@ -84,7 +100,8 @@ def load_settings(config_file: Path) -> Settings:
     for entry in config.get("plugins") or ():
         if isinstance(entry, dict) and "stories" in entry:
             options = entry["stories"] or {}
+    theme = config.get("theme") if isinstance(config.get("theme"), dict) else {}
     return from_options(
         config_file.parent.resolve(), config.get("site_name", ""), config.get("site_url", ""), options,
-        str(config.get("docs_dir") or "docs"),
+        docs_dir=config.get("docs_dir") or "docs", theme_dir=theme.get("custom_dir"),
     )
