@@ -181,6 +181,12 @@ def coverage(path: Path) -> frozenset[int]:
     raise CardError(f"{path.name}: no Unicode cmap (format 4 or 12)")
 
 
+@cache
+def _covered(family: Family, weight: Weight) -> frozenset[int]:
+    """`coverage` by family and weight: asked once per character of every title."""
+    return coverage(family.path(weight))
+
+
 def _cmap_format12(data: bytes, at: int) -> frozenset[int]:
     (groups,) = struct.unpack_from(">I", data, at + 12)
     points: set[int] = set()
@@ -296,9 +302,9 @@ def _families(text: str, dirs: list[bool], weight: Weight) -> list[Family | None
         piece = {ord(c) for c in text[i:j]}
         primary = ARABIC if dirs[i] else LATIN
         ranked = (primary, *(f for f in FAMILIES if f != primary))
-        whole = next((f for f in ranked if piece <= coverage(f.path(weight))), None)
+        whole = next((f for f in ranked if piece <= _covered(f, weight)), None)
         for k in range(i, j):
-            chosen[k] = whole or next((f for f in ranked if ord(text[k]) in coverage(f.path(weight))), None)
+            chosen[k] = whole or next((f for f in ranked if ord(text[k]) in _covered(f, weight)), None)
         i = j
     return chosen
 
@@ -404,7 +410,11 @@ class Block(NamedTuple):
 
 
 def _metrics(lines: Iterable[Line], size: int) -> tuple[int, int, int]:
-    families = {run.family for line in lines for run in line.runs} or {LATIN}
+    return _family_metrics(frozenset(run.family for line in lines for run in line.runs), size)
+
+
+def _family_metrics(families: frozenset[Family], size: int) -> tuple[int, int, int]:
+    families = families or frozenset({LATIN})
     return (
         round(size * max(f.leading for f in families)),
         round(size * max(f.ascent for f in families)),
@@ -412,8 +422,43 @@ def _metrics(lines: Iterable[Line], size: int) -> tuple[int, int, int]:
     )
 
 
+@lru_cache(maxsize=16384)
+def _word_width(word: str, rtl: bool, style: Style) -> float:
+    """One word's width, kept per worker: titles share most of their words."""
+    return measure(visual_runs(word, rtl, style.weight), style)
+
+
+def wrap_by_words(text: str, rtl: bool, style: Style, width: int) -> list[str] | None:
+    """Greedy breaking with each word measured once and widths added up, or None if a word is
+    wider than the line. Shaping does not join letters across a space, so the sum is the
+    line's width to within kerning at the spaces; `text_block` measures every line it keeps."""
+    space = _word_width(" ", rtl, style)
+    lines: list[str] = []
+    current, used = "", 0.0
+    for word in text.split():
+        extent = _word_width(word, rtl, style)
+        if extent > width:
+            return None
+        if current and used + space + extent <= width:
+            current, used = f"{current} {word}", used + space + extent
+        else:
+            if current:
+                lines.append(current)
+            current, used = word, extent
+    return [*lines, current] if current else lines
+
+
 def text_block(text: str, rtl: bool, style: Style, width: int, max_lines: int) -> Block:
-    """`text` broken into at most `max_lines` lines of `width`, the last one ellipsized if needed."""
+    """`text` broken into at most `max_lines` lines of `width`, the last one ellipsized if needed.
+
+    Lines are found by adding word widths, then each is measured whole; should one not fit
+    (kerning at a space), or the text need cutting, every candidate is measured whole instead.
+    """
+    quick = wrap_by_words(text, rtl, style, width)
+    if quick is not None and len(quick) <= max_lines:
+        lines = tuple(layout_line(t, rtl, style) for t in quick)
+        if all(line.width <= width for line in lines):
+            return Block(lines, style, *_metrics(lines, style.size), False)
 
     def fits(candidate: str) -> bool:
         return layout_line(candidate, rtl, style).width <= width
@@ -429,11 +474,16 @@ def text_block(text: str, rtl: bool, style: Style, width: int, max_lines: int) -
 def title_block(title: str, rtl: bool, lang: str, box: Box, geometry: Geometry = GEOMETRY) -> Block:
     """The largest size at which the whole title fits the box; at the smallest, it is ellipsized."""
     block = None
+    families = frozenset(run.family for run in visual_runs(title, rtl, Weight.BOLD))
     for size in geometry.title_sizes:
         style = Style(size, Weight.BOLD, lang)
-        pitch, ascent, descent = _metrics([layout_line(title, rtl, style)], size)
-        room = 1 + max(0, (box.height - ascent - descent) // pitch)
-        block = text_block(title, rtl, style, box.width, min(geometry.max_title_lines, room))
+        pitch, ascent, descent = _family_metrics(families, size)
+        room = min(geometry.max_title_lines, 1 + max(0, (box.height - ascent - descent) // pitch))
+        if size != geometry.title_sizes[-1]:
+            quick = wrap_by_words(title, rtl, style, box.width)
+            if quick is not None and len(quick) > room:
+                continue  # too many lines at this size, without measuring the cut version
+        block = text_block(title, rtl, style, box.width, room)
         if not block.shortened and block.height <= box.height:
             return block
     assert block is not None
