@@ -628,7 +628,8 @@ def summary_rows(results: list[SizeResult]) -> list[tuple[str, list[str]]]:
                         ("text", "full build from Markdown, pictures cached (target 1.5)"),
                         ("cold", "cold (target 4)"), ("blog", "Material blog")):  # fmt: skip
         row(f"{'**' if label == 'nochange' else '  '}ratio to Hugo: {name}{'**' if label == 'nochange' else ''}",
-            lambda r, label=label: f"{med(r, label) / med(r, 'hugo'):.1f}x")
+            lambda r, label=label: f"{med(r, label) / med(r, 'hugo'):.1f}x wall, "
+                                   f"{med(r, label, 'cpu_seconds') / med(r, 'hugo', 'cpu_seconds'):.1f}x CPU")
     row("story page, first visit (HTML+CSS+JS gz, median)", lambda r: _kb(r.weight["first_visit_median"]))
     row("  first visit, max over sample", lambda r: _kb(r.weight["first_visit_max"]))
     row("story page, second visit (HTML gz, median)", lambda r: _kb(r.weight["second_visit_median"]))
