@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 export NO_MKDOCS_2_WARNING := 1
+SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: site test check serve bench clean
 
@@ -21,8 +22,10 @@ check: $(VENV)/.installed
 serve: $(VENV)/.installed
 	$(PY) -m builder serve
 
+## make bench: build speed next to Hugo (Debian's package, installed here only) and the blog plugin
 bench: $(VENV)/.installed-test
-	$(PY) -m benchmarks
+	command -v hugo >/dev/null || $(SUDO) apt-get install -y hugo || { $(SUDO) apt-get update && $(SUDO) apt-get install -y hugo; }
+	$(PY) -m benchmarks $(BENCH_ARGS)
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -206,6 +206,11 @@ def _body(rng: random.Random, target: int, mention: str | None = None, arabic: b
     return "\n\n".join(parts) + "\n"
 
 
+def bodies(n: int) -> list[str]:
+    """`n` story bodies drawn as the corpus draws them (every 50th in Arabic), without a project."""
+    return [_body(_rng("body", i), 700, arabic=i % 50 == 49) for i in range(n)]
+
+
 def _instant(rng: random.Random, day: date) -> str:
     if rng.random() < 0.15:
         return day.isoformat()

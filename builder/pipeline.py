@@ -13,7 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from .cards import FAMILIES, PHOTO_PANEL, Card, CardError, CardImage, Weight, coverage, draw_cards, plan_cards
+from .card_layout import FAMILIES, Weight, coverage
+from .cards import PHOTO_PANEL, Card, CardError, CardImage, draw_cards, plan_cards
 from .feeds import FORMATS, EntryExtras, FeedFile, build_feeds, feed_links
 from .images import ImageReport, ImageSettings, Rendition, picture_html, process_images
 from .loader import load_content

@@ -154,10 +154,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         for level in sorted({shell.depth(p.url) for p in self.bulk}):
             uri = shell.shell_url(level) + "index.md"
             files.append(File.generated(config, uri, content="", inclusion=InclusionLevel.NOT_IN_NAV))
-        for static in self.build.files:
-            if static.content is not None:
-                files.append(File.generated(config, static.url, content=static.content))
-        return files
+        return files  # feeds and the search index are written by write_bulk_pages, unchanged ones linked
 
     def static_file(self, file: File, allowed: dict[Path, StaticSource], config: MkDocsConfig) -> bytes | None:
         """A picture's re-encoded bytes; None for a file published as it is (a page, a theme file).
@@ -236,15 +233,18 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         """Write the pages outside the navigation through the shells, then the sitemap."""
         assert self.settings and self.staging
         progress = Progress("pages", len(self.bulk), minimum=500)
+        previous = self.final_dir if self.final_dir and self.final_dir.is_dir() else None
         contents = ((page, page.html) for page in self.bulk)
-        shell.write_pages(self.staging, contents, self.shells, self.settings, config.theme["language"], progress)
+        language = config.theme["language"]
+        shell.write_pages(self.staging, contents, self.shells, self.settings, language, progress, previous)
         output.discard(self.staging / shell.SHELLS)
         output.link_files(self.staging, [(f.url, f.source) for f in self.build.files if f.source is not None])
         self.sitemap += [(self.settings.absolute(p.url), p.updated) for p in self.bulk if not p.robots]
         xml, compressed = shell.sitemap(self.sitemap)
-        (self.staging / "sitemap.xml").write_bytes(xml)
-        (self.staging / "sitemap.xml.gz").write_bytes(compressed)
-        (self.staging / "_headers").write_bytes(csp.headers_file(self.script_hashes))
+        generated = [(f.url, f.content) for f in self.build.files if f.content is not None]
+        generated += [("sitemap.xml", xml), ("sitemap.xml.gz", compressed)]
+        generated.append(("_headers", csp.headers_file(self.script_hashes)))
+        output.write_files(self.staging, generated, previous)
 
     def on_build_error(self, *, error: Exception) -> None:
         logging.getLogger("mkdocs").removeHandler(self.warnings)

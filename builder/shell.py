@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .feeds import FeedLink
+from .output import write_unless_unchanged
 from .pages import GeneratedPage, text_direction
 from .settings import Settings
 
@@ -125,15 +126,19 @@ def write_pages(
     settings: Settings,
     site_lang: str,
     progress: Callable[[int], None] = lambda done: None,
+    previous_site: Path | None = None,
 ) -> int:
-    """Write each (page, content) through the shell of its depth; return how many were written."""
+    """Write each (page, content) through the shell of its depth; return how many there were.
+
+    A page whose bytes are those of the previous build's is linked from it, not rewritten."""
     canonical = {level: settings.absolute(shell_url(level)) for level in shells}
     count = 0
     for page, content in pages:
         level = depth(page.url)
         target = site_dir / page.url / "index.html"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(fill(shells[level], canonical[level], page, content, settings, site_lang), encoding="utf-8")
+        data = fill(shells[level], canonical[level], page, content, settings, site_lang).encode("utf-8")
+        write_unless_unchanged(target, data, previous_site / page.url / "index.html" if previous_site else None)
         count += 1
         progress(count)
     return count
