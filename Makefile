@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site test check serve bench clean
+.PHONY: site test check serve bench screenshots clean
 
 ## make site: install the project into .venv and build site/ from the bundled content
 site: $(VENV)/.installed
@@ -23,6 +23,11 @@ serve: $(VENV)/.installed
 
 bench: $(VENV)/.installed-test
 	$(PY) -m benchmarks
+
+## make screenshots: build the site, then PNGs of every page type at 390 and 1280 px, light and dark, in screenshots/
+screenshots: $(VENV)/.installed-test
+	$(PY) -m builder build
+	$(PY) tools/screenshots.py --full
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -20,7 +20,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import images, output, shell
+from . import assets, images, output, shell
 from .pages import GeneratedPage
 from .pipeline import Build, ContentError, build_summary, image_settings, prepare
 from .progress import Progress
@@ -38,6 +38,7 @@ class _PluginConfig(base.Config):
     feed_items = c.Type(int, default=30)
     max_megapixels = c.Type(int, default=40)
     preview = c.Type(bool, default=False)
+    locale = c.Type(str, default="en-GB")
 
 
 def _nav_files(nav) -> list[str]:
@@ -121,6 +122,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.bulk = [p for p in self.build.pages if p.src_uri not in in_nav]
         self.shells, self.sitemap = {}, []
         self.site_head = "\n".join(shell.feed_links_html(self.build.pages[0].feeds, settings))
+        self.assets = self.site_assets(config)
         self.final_dir = Path(config.site_dir)
         self.staging = output.staging_dir(self.final_dir)
         config.site_dir = str(self.staging)
@@ -129,8 +131,22 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         logging.getLogger("mkdocs").addHandler(self.warnings)
         return config
 
+    def site_assets(self, config: MkDocsConfig) -> dict[str, assets.Asset]:
+        """Our hashed stylesheet and scripts; templates link them through `config.extra`."""
+        material = next(Path(d) for d in config.theme.dirs if (Path(d) / "assets" / "stylesheets").is_dir())
+        palettes = config.theme["palette"] if isinstance(config.theme["palette"], list) else [config.theme["palette"]]
+        found = assets.site_assets(material, Path(config.theme.custom_dir or config.docs_dir), palettes)
+        config.extra["stories_assets"] = {key: asset.url for key, asset in found.items()}
+        return found
+
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.build is not None
+        for file in list(files):
+            # Material's own CSS and JS are replaced by the hashed files below (see builder.assets).
+            if file.src_uri.startswith(assets.REPLACED):
+                files.remove(file)
+        for asset in self.assets.values():
+            files.append(File.generated(config, asset.url, content=asset.content))
         for file in list(files):
             source = Path(file.abs_src_path or "")
             if source.suffix.lower() in images.STATIC_SUFFIXES and source.is_relative_to(config.docs_dir):
@@ -178,7 +194,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         generated = self.themed.get(uri)
         self.sitemap.append((page.canonical_url, generated.updated if generated else ""))
         if generated is None:
-            return output_html
+            return assets.link_scripts(output_html, self.assets)
         return shell.localize_document(output_html, generated.lang, generated.direction, config.theme["language"])
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:

@@ -38,6 +38,7 @@ class Settings:
     per_page: int = 20
     feed_items: int = 30
     max_megapixels: int = 40  # a larger picture is refused: a phone photo is 12-50 MP
+    locale: str = "en-GB"  # how dates and numbers read on pages in the site's language: "18 December 2021"
 
     @property
     def stories_dir(self) -> Path:
@@ -56,7 +57,7 @@ class Settings:
         return self.site_url.rstrip("/") + "/" + url.lstrip("/")
 
 
-PLUGIN_OPTIONS = ("tags", "regions", "timezone", "per_page", "feed_items", "max_megapixels")
+PLUGIN_OPTIONS = ("tags", "regions", "timezone", "per_page", "feed_items", "max_megapixels", "locale")
 
 
 class _TolerantLoader(yaml.SafeLoader):

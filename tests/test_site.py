@@ -211,4 +211,4 @@ def test_share_links_are_plain_links_and_only_with_social_consent(site):
     assert f'href="https://wa.me/?text=Bread%20%26%20salt%20{address}"' in share
     assert "bsky.app/intent/compose" in share and "<script" not in share
     assert '<nav class="share"' not in site.page("stories/2021/private")
-    assert 'href="../../../assets/print.css"' in html
+    assert re.search(r'<link rel="stylesheet" href="../../../assets/stories\.[0-9a-f]{10}\.css">', html)  # print rules inside
