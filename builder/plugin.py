@@ -64,26 +64,6 @@ class _WarningCounter(logging.Handler):
         self.count += 1
 
 
-_ALTERNATE_PREFETCH = ('M("link[rel=alternate]")', 'M("link[rel=alternate][hreflang]")')
-
-
-def quiet_alternate_prefetch(site_dir: Path) -> None:
-    """Stop Material fetching `sitemap.xml` beside every `<link rel="alternate">`.
-
-    Material does that to map pages between language versions, which only ever carry
-    `hreflang`; for our feed links it would request `/feeds/sitemap.xml` and the like from
-    `site_url` on every page view: wasted bytes for readers, and a third-party request
-    wherever the site is not served from `site_url`. Material 9.8 is frozen (end of life), so
-    the one expression patched here will not move; if it is not found, the build says so.
-    """
-    bundles = list((site_dir / "assets" / "javascripts").glob("bundle.*.min.js"))
-    for bundle in bundles:
-        text = bundle.read_text(encoding="utf-8")
-        if _ALTERNATE_PREFETCH[0] not in text:
-            raise PluginError(f"{bundle.name}: Material's alternate-link prefetch not found; review quiet_alternate_prefetch")
-        bundle.write_text(text.replace(*_ALTERNATE_PREFETCH), encoding="utf-8")
-
-
 class StoriesPlugin(BasePlugin[_PluginConfig]):
     def __init__(self) -> None:
         self.warnings = _WarningCounter()
@@ -205,7 +185,6 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             log.error("strict mode: %d warnings, the previous site is left in place", self.warnings.count)
         else:
             self.write_bulk_pages(config)
-            quiet_alternate_prefetch(self.staging)
             output.swap_into_place(self.staging, self.final_dir)
             log.info(build_summary(self.build, time.perf_counter() - self.started))
         config.site_dir = str(self.final_dir)
