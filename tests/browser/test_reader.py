@@ -268,10 +268,15 @@ def contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
+def _pixels(image: Image.Image):
+    data = image.tobytes()
+    return zip(data[0::3], data[1::3], data[2::3])
+
+
 def focus_indicator(focused: Image.Image, unfocused: Image.Image) -> tuple[int, float]:
     """Pixels whose colour changes by at least 3:1 between the two states, and the best ratio."""
     strong, best = 0, 1.0
-    for a, b in zip(focused.getdata(), unfocused.getdata()):
+    for a, b in zip(_pixels(focused), _pixels(unfocused)):
         if a != b:
             ratio = contrast(a, b)
             best = max(best, ratio)
