@@ -445,7 +445,7 @@ class Renderer:
         groups = self.index.facet_stories[facet.key]
         entries = [(facet.label(v), f"{facet.key}/{facet.slug(v)}/", len(s)) for v, s in groups.items()]
         pages = [self.page(f"{facet.key}/", Kind.FACETS, facet.title, "facets.html", entries=entries,
-                           intro=facet.intro, description=facet.intro)]  # fmt: skip
+                           intro=facet.intro, description=facet.intro, facet_key=facet.key)]  # fmt: skip
         for value, stories in groups.items():
             scope = ("tag:" + value,) if facet.key == "tags" else ()
             pages += self.story_list(f"{facet.key}/{facet.slug(value)}/", Kind.FACET,
