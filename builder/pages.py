@@ -33,6 +33,7 @@ from .settings import Settings
 WORDS_PER_MINUTE = 200
 CONTENT_SIZES = 'sizes="(min-width: 61em) 45rem, 100vw"'  # images.picture_html's default
 CARD_SIZES = 'sizes="(min-width: 61em) 19rem, (min-width: 40em) 50vw, 100vw"'
+PORTRAIT_SIZES = 'sizes="160px"'  # the profile's portrait (8rem of Material's 20 px); cards show 100 px
 _DOT_SEGMENTS = frozenset({".", ".."})
 
 
@@ -380,12 +381,13 @@ class Renderer:
             card = self._teasers[key] = self._story_card(story, href, self.index, level, url)
         return card
 
-    def card_picture(self, image: Image | None, url: Callable[[str], str]) -> markupsafe.Markup | None:
-        """A card's picture: decorative (the card's title says what it is), lazy, card-sized."""
+    def card_picture(self, image: Image | None, url: Callable[[str], str], portrait: bool = False) -> markupsafe.Markup | None:
+        """A card's picture: decorative (the card's title says what it is), lazy, card-sized;
+        `portrait`: the small round portrait of a person's card."""
         if image is None or self.index.pictures is None:
             return None
         html = self.index.pictures(image.path, "", url, False)
-        return markupsafe.Markup(html.replace(CONTENT_SIZES, CARD_SIZES))
+        return markupsafe.Markup(html.replace(CONTENT_SIZES, PORTRAIT_SIZES if portrait else CARD_SIZES))
 
     def days_until(self, day) -> int:
         """Whole days from the build's clock (in the site's time zone) to `day`."""
@@ -470,6 +472,7 @@ class Renderer:
         ix = self.index
         url = f"ambassadors/{ambassador.id}/"
         photo = self.picture(ambassador.photo, url)
+        photo = photo.replace(CONTENT_SIZES, PORTRAIT_SIZES) if photo else None
         return self.page(
             url, Kind.AMBASSADOR, ambassador.person.public_name, "ambassador.html",
             person=ambassador, body=body, photo=photo, stories=ix.by_storyteller.get(ambassador.id, []),

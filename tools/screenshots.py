@@ -67,10 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--full", action="store_true", help="the whole page, not the first screen")
     parser.add_argument("--only", default="", help="comma-separated page names: " + ",".join(PAGES))
+    parser.add_argument("--page", action="append", default=[], metavar="NAME=URL",
+                        help="another page to take, e.g. --page profile=ambassadors/zed/")
     args = parser.parse_args(argv)
     if not (args.site / "index.html").is_file():
         parser.error(f"{args.site} has no index.html: build the site first (make site)")
     chosen = {k: v for k, v in PAGES.items() if not args.only or k in args.only.split(",")}
+    chosen.update(item.split("=", 1) for item in args.page)
     args.out.mkdir(parents=True, exist_ok=True)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(args.site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
