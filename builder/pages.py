@@ -33,7 +33,7 @@ from .settings import Settings
 WORDS_PER_MINUTE = 200
 CONTENT_SIZES = 'sizes="(min-width: 61em) 45rem, 100vw"'  # images.picture_html's default
 CARD_SIZES = 'sizes="(min-width: 61em) 19rem, (min-width: 40em) 50vw, 100vw"'
-PORTRAIT_SIZES = 'sizes="160px"'  # the profile's portrait (8rem of Material's 20 px); cards show 100 px
+PORTRAIT_SIZES = 'sizes="160px"'  # a profile's 8rem portrait (Material's rem is 20 px); smaller ones share the file
 _DOT_SEGMENTS = frozenset({".", ".."})
 
 
@@ -418,6 +418,8 @@ class Renderer:
             story.url, Kind.STORY, story.title, "story.html",
             story=story, campaign=campaign, body=ix.bodies.get(story.id, ""), picture=picture,
             bylines=ix.bylines(story), translations=ix.translations.get(story.id, []),
+            portraits=[self.card_picture(p.photo, links_from(story.url), portrait=True)
+                       for p in (ix.pub.profile(i) for i in story.storytellers) if p and p.photo],
             related=ix.one_per_family(ix.related(story, count=6), story.lang)[:3],
             share=ix.settings.absolute(story.url) if ix.pub.social(story.consent) else None,
             preview=story.id in ix.pub.previewed,

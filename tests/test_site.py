@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
+
+from tests.conftest import PROJECT
 
 
 class _Links(HTMLParser):
@@ -212,3 +215,20 @@ def test_share_links_are_plain_links_and_only_with_social_consent(site):
     assert "bsky.app/intent/compose" in share and "<script" not in share
     assert '<nav class="share"' not in site.page("stories/2021/private")
     assert re.search(r'<link rel="stylesheet" href="../../../assets/stories\.[0-9a-f]{10}\.css">', html)  # print rules inside
+
+
+def test_portraits_where_a_published_profile_has_a_photo(site):
+    site.campaign()
+    (site.root / "campaigns" / "2021-it-takes-a-community" / "ambassadors").mkdir()
+    shutil.copy(PROJECT / "stories" / "2021" / "images" / "shared-table.jpg",
+                site.root / "campaigns" / "2021-it-takes-a-community" / "ambassadors" / "zed.jpg")
+    site.ambassador("zed", photo="zed.jpg", photo_alt="Zed in a kitchen.")
+    site.ambassador("yan")  # no photo: initials instead
+    site.story("by-zed", storytellers=["zed"])
+    site.story("by-yan", storytellers=["yan"])
+    site.build()
+    assert re.search(r'<span class="portrait portrait--small"><picture>.*?sizes="160px".*?alt=""', site.page("stories/2021/by-zed"))
+    assert "portrait--small" not in site.page("stories/2021/by-yan")
+    index = site.page("ambassadors")
+    assert index.count("<picture>") == 1 and 'class="portrait__initials' in index
+    assert 'alt="Zed in a kitchen."' in site.page("ambassadors/zed")
