@@ -19,7 +19,7 @@ from .feeds import FORMATS, EntryExtras, FeedFile, build_feeds, feed_links
 from .images import ImageReport, ImageSettings, Rendition, picture_html, process_images
 from .loader import load_content
 from .models import Content, Display, Image, Problem
-from .pages import GeneratedPage, SiteIndex, generate_pages
+from .pages import GeneratedPage, SiteIndex, generate_pages, text_direction
 from .progress import Progress
 from .publish import Publication, publish
 from .search import SearchDoc, SearchReport, build_index
@@ -201,7 +201,8 @@ def search_documents(pub: Publication, index: SiteIndex) -> list[SearchDoc]:
     """What search can find: published stories (newest first), then campaigns and profiles."""
     docs = [
         SearchDoc(s.url, s.title, s.summary, " ".join([index.bodies.get(s.id, ""), *s.tags, s.place or "",
-                                                       *(link.label for link in index.bylines(s))]))
+                                                       *(link.label for link in index.bylines(s))]),
+                  s.lang, text_direction(s.lang), s.content_warning or "")
         for s in pub.stories
         if s.id not in pub.previewed
     ]  # fmt: skip

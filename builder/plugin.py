@@ -20,7 +20,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import csp, output, shell
+from . import assets, csp, output, shell
 from .files import Refusal
 from .images import Unusable
 from .pages import GeneratedPage
@@ -41,6 +41,7 @@ class _PluginConfig(base.Config):
     feed_items = c.Type(int, default=30)
     max_megapixels = c.Type(int, default=40)
     preview = c.Type(bool, default=False)
+    locale = c.Type(str, default="en-GB")
 
 
 def _nav_files(nav) -> list[str]:
@@ -64,26 +65,6 @@ class _WarningCounter(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.count += 1
-
-
-_ALTERNATE_PREFETCH = ('M("link[rel=alternate]")', 'M("link[rel=alternate][hreflang]")')
-
-
-def quiet_alternate_prefetch(site_dir: Path) -> None:
-    """Stop Material fetching `sitemap.xml` beside every `<link rel="alternate">`.
-
-    Material does that to map pages between language versions, which only ever carry
-    `hreflang`; for our feed links it would request `/feeds/sitemap.xml` and the like from
-    `site_url` on every page view: wasted bytes for readers, and a third-party request
-    wherever the site is not served from `site_url`. Material 9.8 is frozen (end of life), so
-    the one expression patched here will not move; if it is not found, the build says so.
-    """
-    bundles = list((site_dir / "assets" / "javascripts").glob("bundle.*.min.js"))
-    for bundle in bundles:
-        text = bundle.read_text(encoding="utf-8")
-        if _ALTERNATE_PREFETCH[0] not in text:
-            raise PluginError(f"{bundle.name}: Material's alternate-link prefetch not found; review quiet_alternate_prefetch")
-        bundle.write_text(text.replace(*_ALTERNATE_PREFETCH), encoding="utf-8")
 
 
 class StoriesPlugin(BasePlugin[_PluginConfig]):
@@ -133,6 +114,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.bulk = [p for p in self.build.pages if p.src_uri not in in_nav]
         self.shells, self.sitemap, self.script_hashes = {}, [], set()
         self.site_head = "\n".join(shell.feed_links_html(self.build.pages[0].feeds, settings))
+        self.assets = self.site_assets(config)
         self.final_dir = Path(config.site_dir)
         self.staging = output.staging_dir(self.final_dir)
         config.site_dir = str(self.staging)
@@ -141,9 +123,23 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         logging.getLogger("mkdocs").addHandler(self.warnings)
         return config
 
+    def site_assets(self, config: MkDocsConfig) -> dict[str, assets.Asset]:
+        """Our hashed stylesheet and scripts; templates link them through `config.extra`."""
+        material = next(Path(d) for d in config.theme.dirs if (Path(d) / "assets" / "stylesheets").is_dir())
+        palettes = config.theme["palette"] if isinstance(config.theme["palette"], list) else [config.theme["palette"]]
+        found = assets.site_assets(material, Path(config.theme.custom_dir or config.docs_dir), palettes)
+        config.extra["stories_assets"] = {key: asset.url for key, asset in found.items()}
+        return found
+
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.build is not None and self.settings is not None
         allowed = {s.path.relative_to(self.settings.docs_dir): s for s in self.build.static}
+        for file in list(files):
+            # Material's own CSS and JS are replaced by the hashed files below (see builder.assets).
+            if file.src_uri.startswith(assets.REPLACED):
+                files.remove(file)
+        for asset in self.assets.values():
+            files.append(File.generated(config, asset.url, content=asset.content))
         for file in list(files):
             clean = self.static_file(file, allowed, config)
             if clean is not None:
@@ -208,9 +204,10 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             return output_html
         generated = self.themed.get(uri)
         self.sitemap.append((page.canonical_url, generated.updated if generated else ""))
-        if generated is not None:
-            output_html = shell.localize_document(output_html, generated.lang, generated.direction,
-                                                  config.theme["language"])  # fmt: skip
+        if generated is None:
+            return self.protect(assets.link_scripts(output_html, self.assets))
+        output_html = shell.localize_document(output_html, generated.lang, generated.direction,
+                                              config.theme["language"])  # fmt: skip
         return self.protect(output_html)
 
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
@@ -224,7 +221,6 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             log.error("strict mode: %d warnings, the previous site is left in place", self.warnings.count)
         else:
             self.write_bulk_pages(config)
-            quiet_alternate_prefetch(self.staging)
             output.swap_into_place(self.staging, self.final_dir)
             log.info(build_summary(self.build, time.perf_counter() - self.started))
         config.site_dir = str(self.final_dir)

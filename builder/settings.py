@@ -41,6 +41,7 @@ class Settings:
     max_megapixels: int = 40  # a larger picture is refused: a phone photo is 12-50 MP
     site_src: str = "site_src"  # MkDocs' docs_dir, relative to root
     overrides: str | None = "site_src/overrides"  # the theme's custom_dir, relative to root
+    locale: str = "en-GB"  # how dates and numbers read on pages in the site's language: "18 December 2021"
 
     @property
     def stories_dir(self) -> Path:
@@ -67,7 +68,7 @@ class Settings:
         return self.site_url.rstrip("/") + "/" + url.lstrip("/")
 
 
-PLUGIN_OPTIONS = ("tags", "regions", "timezone", "per_page", "feed_items", "max_megapixels")
+PLUGIN_OPTIONS = ("tags", "regions", "timezone", "per_page", "feed_items", "max_megapixels", "locale")
 
 
 class _TolerantLoader(yaml.SafeLoader):

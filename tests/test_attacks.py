@@ -70,10 +70,9 @@ def test_author_ids_are_prefixed_and_titles_dropped(site):
                                '[^1]: The note.\n')  # fmt: skip
     site.build()
     html = site.page("stories/2021/clobber")
-    assert html.count('id="__config"') == 1, "only the theme's own configuration"
-    assert 'id="__search"' in html and html.count('id="__search"') == 1
-    assert 'id="user-content-__config"' in html
-    assert "onerror" not in html and 'title="' not in html.split('<article class="md-content__inner', 1)[1]
+    assert html.count('id="__config"') <= 1 and html.count('id="__search"') <= 1, "only the theme's own, if any"
+    assert 'id="user-content-__config"' in html and 'id="__search"' not in html.split('md-content__inner', 1)[1]
+    assert "onerror" not in html and 'title="' not in html.split('md-content__inner', 1)[1]
     note = re.search(r'href="#(user-content-fn[^"]*)"', html)
     assert note and f'id="{note[1]}"' in html, "footnote links follow their prefixed ids"
 
