@@ -27,7 +27,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Callable, Iterable, Iterator, Mapping
 
-from .models import Ambassador, Campaign, Content, Display, Person, Problem, Story
+from .models import Ambassador, Campaign, Content, Display, Image, Person, Problem, Story
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,19 @@ def _file_name(path: str) -> str:
     return path.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("-", " ")
 
 
+def _texts(path: str, at: KeyLines, fields: dict[str, str], picture: tuple[str, Image | None],
+           name: tuple[str, str], body: str) -> Iterator[Text]:  # fmt: skip
+    """A file's published texts: its fields, its picture's alt text and file name, its own name, its body."""
+    key, image = picture
+    if image:
+        fields = {**fields, f"{key}_alt": image.alt, key: _file_name(image.path)}
+    for field, value in fields.items():
+        if value:
+            yield Text(path, field, value, at.of(field))
+    yield Text(path, name[0], name[1], 1)
+    yield Text(path, "body", body, at.body, multiline=True)
+
+
 def story_texts(story: Story, at: KeyLines) -> Iterator[Text]:
     fields = {
         "id": story.id, "title": story.title, "summary": story.summary, "place": story.place or "",
@@ -163,39 +176,20 @@ def story_texts(story: Story, at: KeyLines) -> Iterator[Text]:
         "campaign": story.campaign or "", "storytellers": " ".join(story.storytellers),
         "by": ", ".join(p.public_name for p in story.by),
     }  # fmt: skip
-    if story.image:
-        fields["image_alt"] = story.image.alt
-        fields["image"] = _file_name(story.image.path)
-    for key, value in fields.items():
-        if value:
-            yield Text(story.path, key, value, at.of(key))
-    yield Text(story.path, "file name", _file_name(story.path), 1)
-    yield Text(story.path, "body", story.body, at.body, multiline=True)
+    return _texts(story.path, at, fields, ("image", story.image), ("file name", _file_name(story.path)), story.body)
 
 
 def ambassador_texts(person: Ambassador, at: KeyLines) -> Iterator[Text]:
     fields = {"name": person.person.public_name, "role": person.role, "lives_in": person.lives_in}
-    if person.photo:
-        fields["photo_alt"] = person.photo.alt
-        fields["photo"] = _file_name(person.photo.path)
-    for key, value in fields.items():
-        if value:
-            yield Text(person.path, key, value, at.of(key))
-    yield Text(person.path, "file name", person.id.replace("-", " "), 1)
-    yield Text(person.path, "body", person.body, at.body, multiline=True)
+    return _texts(person.path, at, fields, ("photo", person.photo), ("file name", person.id.replace("-", " ")),
+                  person.body)  # fmt: skip
 
 
 def campaign_texts(campaign: Campaign, at: KeyLines) -> Iterator[Text]:
     fields = {"title": campaign.title, "hashtag": campaign.hashtag, "theme": campaign.theme,
               "summary": campaign.summary, "partners": ", ".join(campaign.partners)}  # fmt: skip
-    if campaign.image:
-        fields["image_alt"] = campaign.image.alt
-        fields["image"] = _file_name(campaign.image.path)
-    for key, value in fields.items():
-        if value:
-            yield Text(campaign.path, key, value, at.of(key))
-    yield Text(campaign.path, "folder name", campaign.id.replace("-", " "), 1)
-    yield Text(campaign.path, "body", campaign.body, at.body, multiline=True)
+    return _texts(campaign.path, at, fields, ("image", campaign.image),
+                  ("folder name", campaign.id.replace("-", " ")), campaign.body)  # fmt: skip
 
 
 def published_texts(content: Content, lines: Mapping[str, KeyLines], pages: Iterable[Text] = ()) -> Iterator[Text]:
