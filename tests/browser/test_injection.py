@@ -73,6 +73,14 @@ def test_an_inline_script_that_slips_through_is_refused_by_the_policy(hostile_si
     assert ran is False
 
 
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory):
+    """The sample site, built here: a fresh clone has no site/ of its own."""
+    from tests.browser.test_reader import sample_site
+
+    return sample_site(tmp_path_factory.mktemp("sample")).build()
+
+
 @pytest.mark.parametrize("path", ["", "stories/", "stories/2021/leeds-standing-together/", "ambassadors/amer/",
                                   "campaigns/2021-it-takes-a-community/", "search/?q=food", "subscribe/",
                                   "about/", "stories/2021/community-means-ar/"])  # fmt: skip

@@ -155,14 +155,14 @@ def test_arabic_search_results_carry_their_language_and_direction(site_server, p
     page = page_at(f"{site_server}/search/", width=390)
     page.fill("#search-input", "المجتمع")
     page.press("#search-input", "Enter")
-    page.wait_for_function("document.querySelectorAll('#search-results li').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('#search-results li').length > 0")
     results = page.evaluate("""() => [...document.querySelectorAll('#search-results li')].map((li) => ({
       lang: li.closest('[lang]').lang, dir: getComputedStyle(li).direction, text: li.innerText.slice(0, 40)}))""")
     arabic = [r for r in results if re.search("[\u0600-\u06ff]", r["text"])]
     assert arabic and all(r["lang"] == "ar" and r["dir"] == "rtl" for r in arabic), results
     page.fill("#search-input", "community")
     page.press("#search-input", "Enter")
-    page.wait_for_function("document.querySelectorAll('#search-results li[lang=en]').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('#search-results li[lang=en]').length > 0")
 
 
 def test_english_labels_inside_an_arabic_story_are_marked_english(site_server, page_at):
