@@ -207,7 +207,7 @@ def test_arabic_is_shaped_like_raqm_draws_it_and_not_like_isolated_letters() -> 
     assert drawn.size == shaped.size
     # the card stores edges in EDGE_STEPS shades, so a few edge pixels fall the other side of the threshold
     differing = ImageChops.difference(drawn, shaped).histogram()[255]
-    assert differing <= 0.02 * drawn.width * drawn.height
+    assert differing <= 0.005 * drawn.width * drawn.height  # 18 of 18,157 when measured
 
 
 def test_arabic_is_right_aligned_and_english_left_aligned() -> None:
