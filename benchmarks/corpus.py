@@ -70,6 +70,12 @@ SURNAMES = (
     "Qureshi", "Mehta", "Kaur", "Banda", "Phiri", "Diallo", "Sesay", "Kamara", "Petrov", "Kowalski",
     "Pereira", "Ortega", "Mendoza", "Jaber", "Nasser", "Karimi", "Ibrahim", "Adeyemi", "Mwangi", "Odhiambo",
 )  # fmt: skip
+HIDDEN_SURNAMES = (
+    "Zielinska", "Okonkwo", "Hakimi", "Tshabalala", "Kuznetsova", "Rahmani", "Baptiste", "Oyelowo",
+    "Wojcik", "Anand", "Mahlangu", "Solberg", "Yilmazer", "Castellano", "Amadou", "Teklehaimanot",
+)  # fmt: skip
+"""Surnames of ambassadors shown by first name only: nobody else has them, so no published text
+(another person's name, a profile, a byline) carries one; the anonymity guard would refuse it."""
 BY_SURNAMES = ("Lindqvist", "Ferreira", "Achebe", "Oyelaran", "Vasquez", "Nakamura", "Dubois", "Horvat")
 """Surnames for first-name `by` blocks only: no ambassador has them, so no byline mention leaks one."""
 PSEUDONYMS = ("Sky", "River", "Cedar", "Robin", "Wren", "Ash", "Rowan", "Sage", "Hazel", "Linden")
@@ -200,6 +206,11 @@ def _body(rng: random.Random, target: int, mention: str | None = None, arabic: b
     return "\n\n".join(parts) + "\n"
 
 
+def bodies(n: int) -> list[str]:
+    """`n` story bodies drawn as the corpus draws them (every 50th in Arabic), without a project."""
+    return [_body(_rng("body", i), 700, arabic=i % 50 == 49) for i in range(n)]
+
+
 def _instant(rng: random.Random, day: date) -> str:
     if rng.random() < 0.15:
         return day.isoformat()
@@ -245,7 +256,7 @@ def ambassadors() -> list[AmbassadorRec]:
         elif kind < 0.05:
             display, name, public, pseudo = "pseudonym", rng.choice(PSEUDONYMS), None, True
         elif kind < 0.30:
-            display, name, public, pseudo = "first-name", f"{first} {rng.choice(SURNAMES)}", first, False
+            display, name, public, pseudo = "first-name", f"{first} {rng.choice(HIDDEN_SURNAMES)}", first, False
         else:
             display, name, public, pseudo = "full", f"{first} {rng.choice(SURNAMES)}", None, False
         ident = f"{(name if pseudo else first).lower()}-{i:03d}"
@@ -269,7 +280,8 @@ def _write_ambassador(root: Path, i: int, person: AmbassadorRec, regions, images
     if images and not person.pseudonym and rng.random() < 0.10:
         front += [f"photo: {_q(f'../../../stories/images/photo-{rng.randrange(images):03d}.jpg')}",
                   f"photo_alt: {_q(f'Portrait of {person.public} outdoors, smiling, in soft daylight.')}"]  # fmt: skip
-    front += _consent(f"IMD{year}-AMB-{i:03d}", date(year, 11, 15), ["web", "feeds", "social"],
+    given = min(date(year, 11, 15), NOW.date() - timedelta(days=30))  # never after the corpus's clock
+    front += _consent(f"IMD{year}-AMB-{i:03d}", given, ["web", "feeds", "social"],
                       withdrawn=person.withdrawn)  # fmt: skip
     body = f"{person.public} is one of the {year} ambassadors.\n\n" + _body(rng, 160)
     _write(root / "campaigns" / person.campaign / "ambassadors" / f"{person.id}.md", front, body)
@@ -288,6 +300,8 @@ def _write_campaign(root: Path, index: int, people: list[AmbassadorRec]) -> None
     ]  # fmt: skip
     if returning:
         front.append(f"returning_ambassadors: [{', '.join(returning)}]")
+    if date(year, 12, 18) > NOW.date():  # announced ahead, as a comms team does, so it shows as "coming up"
+        front.append(f"announce: {year}-03-01")
     _write(root / "campaigns" / f"{year}-{slug}" / "campaign.md", front, _body(rng, 350))
 
 

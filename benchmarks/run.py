@@ -10,7 +10,8 @@ For each N a fresh corpus is generated (`benchmarks.corpus`, deterministic) and,
 3. one-edit rebuild: one story's body gets a paragraph, build, then the file is restored;
 4. full build from Markdown, pictures cached: no `site/` and no rendered-HTML cache, but the
    image derivatives and social cards kept: the work the blog does (it makes no pictures);
-5. Material blog: the same corpus as `plugins: [blog]` posts, `mkdocs build` (not strict).
+5. Material blog: the same corpus as `plugins: [blog]` posts, `mkdocs build` (not strict);
+6. Hugo: the same stories as a minimal Hugo site (`benchmarks.hugo`), built from scratch.
 
 Every build is a subprocess with `STORIES_NOW` fixed and `NO_MKDOCS_2_WARNING=1`; wall time is
 measured around it, peak memory two ways: `ru_maxrss` from `wait4` (the largest single process
@@ -46,6 +47,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import corpus as corpus_mod
+from . import hugo
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKDIR = PROJECT / "benchmarks" / "out"
@@ -439,6 +441,8 @@ class SizeResult:
     site: dict = field(default_factory=dict)
     blog_site: dict = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    hugo_pages: int | None = None
+    hugo_version: str = ""
 
 
 def _say(message: str) -> None:
@@ -462,8 +466,9 @@ def snapshot_code(workdir: Path) -> Path:
     return snap
 
 
-def bench_size(n: int, runs: int, images: int, workdir: Path, material: bool, code: Path = PROJECT) -> SizeResult:
-    root, blog = workdir / f"corpus-{n}", workdir / f"blog-{n}"
+def bench_size(n: int, runs: int, images: int, workdir: Path, material: bool, code: Path = PROJECT,
+               with_hugo: bool = True) -> SizeResult:  # fmt: skip
+    root, blog, hugo_site = workdir / f"corpus-{n}", workdir / f"blog-{n}", workdir / f"hugo-{n}"
     logs = workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     _say(f"N={n}: generating corpus ({images} images)")
@@ -472,6 +477,9 @@ def bench_size(n: int, runs: int, images: int, workdir: Path, material: bool, co
     generated = time.perf_counter() - started
     posts = corpus_mod.write_blog(root, blog) if material else None
     result = SizeResult(n, runs, images, generated, posts)
+    with_hugo = with_hugo and hugo.hugo_binary() is not None
+    if with_hugo:
+        result.hugo_pages, result.hugo_version = hugo.write_hugo_site(root, hugo_site), hugo.hugo_version()
     env = build_env(code)
     config = root / "mkdocs.yml"
     live = [s for s in manifest["stories"] if s["status"] == "published" and s["lang"] == "en"]
@@ -505,6 +513,9 @@ def bench_size(n: int, runs: int, images: int, workdir: Path, material: bool, co
             clean_outputs(blog, cache=True)
             record("blog", run_build("blog", mkdocs_cmd(blog / "mkdocs.yml", False), blog,
                                      logs / f"{n}-blog-{number}.log", env))  # fmt: skip
+        if with_hugo:
+            hugo.clean(hugo_site)
+            record("hugo", run_build("hugo", hugo.hugo_cmd(hugo_site), hugo_site, logs / f"{n}-hugo-{number}.log", env))
 
     site = root / "site"
     if site.is_dir():
@@ -610,6 +621,15 @@ def summary_rows(results: list[SizeResult]) -> list[tuple[str, list[str]]]:
     row("**ratio ours/blog: cold**", lambda r: _ratio(med(r, "cold"), med(r, "blog")))
     row("  ratio ours/blog: full build from Markdown, pictures cached", lambda r: _ratio(med(r, "text"), med(r, "blog")))
     row("  ratio ours/blog: no-change rebuild", lambda r: _ratio(med(r, "nochange"), med(r, "blog")))
+    row(f"**Hugo build** (same stories, minimal site: {', '.join(sorted({r.hugo_version for r in results}))})",
+        lambda r: _fmt(med(r, "hugo"), " s") + (f" ({r.hugo_pages:,} story pages)" if r.hugo_pages else ""))
+    row("  Hugo CPU time (user + system)", lambda r: _fmt(med(r, "hugo", "cpu_seconds"), " s"))
+    for label, name in (("nochange", "no-change rebuild (target 1.0)"), ("edit", "after editing one story"),
+                        ("text", "full build from Markdown, pictures cached (target 1.5)"),
+                        ("cold", "cold (target 4)"), ("blog", "Material blog")):  # fmt: skip
+        row(f"{'**' if label == 'nochange' else '  '}ratio to Hugo: {name}{'**' if label == 'nochange' else ''}",
+            lambda r, label=label: f"{med(r, label) / med(r, 'hugo'):.1f}x wall, "
+                                   f"{med(r, label, 'cpu_seconds') / med(r, 'hugo', 'cpu_seconds'):.1f}x CPU")
     row("story page, first visit (HTML+CSS+JS gz, median)", lambda r: _kb(r.weight["first_visit_median"]))
     row("  first visit, max over sample", lambda r: _kb(r.weight["first_visit_max"]))
     row("story page, second visit (HTML gz, median)", lambda r: _kb(r.weight["second_visit_median"]))
@@ -723,6 +743,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=int, default=10, metavar="K", help="shared photos in the corpus (default 10)")
     parser.add_argument("--quick", action="store_true", help="smoke test: N=200, 1 run, 4 images")
     parser.add_argument("--no-material", action="store_true", help="skip the Material blog comparison")
+    parser.add_argument("--no-hugo", action="store_true", help="skip the Hugo comparison (`make bench` installs hugo)")
     parser.add_argument("--material-max", type=int, metavar="N",
                         help="build the Material blog only for sizes <= N (it takes ~20 min at 10,000)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every figure and run as JSON")
@@ -753,7 +774,9 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         runs = 1 if args.single_run_from and n >= args.single_run_from else args.runs
         material = not args.no_material and (args.material_max is None or n <= args.material_max)
-        results.append(bench_size(n, runs, args.images, args.workdir, material, code))
+        results.append(bench_size(n, runs, args.images, args.workdir, material, code, with_hugo=not args.no_hugo))
+    if not args.no_hugo and hugo.hugo_binary() is None:
+        _say("hugo is not installed (Debian: apt-get install hugo; `make bench` does it): no Hugo column")
     machine = f"{platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}, {platform.platform()}"
     print(report(results, time.strftime("%Y-%m-%d %H:%M"), tested["head"] + ("+dirty" if tested["dirty"] else ""), machine))
     failures = [f for r in results for f in r.failures]

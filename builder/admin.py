@@ -197,6 +197,9 @@ def campaign_fields() -> dict[str, dict]:
         "returning_ambassadors": {"name": "returning_ambassadors", "label": "Returning ambassadors (ids)",
                                   "widget": "list", "required": False,
                                   "hint": "File names of profiles from earlier years, e.g. amer."},
+        "announce": _day("announce", "Public from", False,
+                         "The campaign page, its ambassadors and its stories are published from this day on (before "
+                         "it the home page counts down to it). Left empty: from the campaign's own day."),
     }  # fmt: skip
 
 

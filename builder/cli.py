@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .models import Problem
 from .pipeline import check, publication_report
-from .publish import build_clock
+from .publish import ClockError, build_clock
 from .scaffold import KINDS, scaffold
 from .settings import load_settings
 
@@ -29,7 +29,12 @@ def format_problem(problem: Problem, style: str) -> str:
 
 def cmd_check(args: argparse.Namespace) -> int:
     settings = load_settings(Path(args.config))
-    problems, pub = check(settings, build_clock())
+    try:
+        now = build_clock()
+    except ClockError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    problems, pub = check(settings, now)
     for problem in problems:
         print(format_problem(problem, args.format))
     if problems:

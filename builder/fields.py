@@ -43,6 +43,34 @@ PLACEHOLDERS = frozenset({
 })  # fmt: skip
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+"""Invisible control characters (a bell, a form feed, C1 codes from old Word files): never
+wanted in a story, and XML, so every feed, cannot carry them at all."""
+_MARKUP = re.compile(r"<[a-zA-Z/!][^<>]*>|&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
+MAX_LENGTH = {"title": 160, "summary": 400, "place": 80, "lives_in": 80, "hashtag": 40, "name": 80, "role": 160,
+              "image_alt": 400, "photo_alt": 400, "content_warning": 300, "theme": 200}  # fmt: skip
+"""Longest text per field; any other field: `DEFAULT_MAX`. A title longer than a tweet does not
+fit a card or a feed reader's list, and a 300-character place is no place."""
+DEFAULT_MAX = 300
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in `text`, named, or None."""
+    match = CONTROL.search(text)
+    return f"U+{ord(match[0]):04X}" if match else None
+SHOWN_CHARS = 60
+
+
+def shown(value: Any) -> str:
+    """A value as a problem message quotes it: its repr, cut short.
+
+    Messages are read by people and printed by CI; a value pasted by mistake (a whole
+    article in `title`, a list of thousands) must not become a message of that size.
+    """
+    text = repr(value) if not isinstance(value, (list, dict)) or len(value) < 20 else f"<{_kind(value)} of {len(value)} items>"
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 5] + "…" + text[-4:]
+
+
 def nearest(value: str, choices: Iterable[str]) -> str:
     """A 'did you mean' hint, or '' when nothing is close."""
     match = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
@@ -78,7 +106,7 @@ class Fields:
             else:
                 self.problem(None, f"missing required field `{key}`", hint)
         elif isinstance(value, str) and value.strip() in PLACEHOLDERS:
-            self.problem(key, f"`{key}` still holds the template's placeholder {value!r}", "write the real value")
+            self.problem(key, f"`{key}` still holds the template's placeholder {shown(value)}", "write the real value")
             return None
         return value
 
@@ -93,14 +121,31 @@ class Fields:
         if not value and not allow_empty:
             self.problem(key, f"`{key}` is empty")
             return None
-        return value
+        return value if self.plain(key, value) else None
+
+    def plain(self, key: str, value: str) -> bool:
+        """Whether a front-matter text is plain text of a sensible length; if not, say why."""
+        control = control_character(value)
+        if control:
+            self.problem(key, f"`{key}` contains the invisible control character {control}",
+                         "retype the text: it was probably pasted from a document")  # fmt: skip
+            return False
+        if _MARKUP.search(value):
+            self.problem(key, f"`{key}` is plain text, not HTML: it contains {shown(_MARKUP.search(value)[0])}",
+                         "write the characters themselves, with no tags or &-codes")  # fmt: skip
+            return False
+        limit = MAX_LENGTH.get(key, DEFAULT_MAX)
+        if len(value) > limit:
+            self.problem(key, f"`{key}` is {len(value)} characters long, more than {limit}", "shorten it")
+            return False
+        return True
 
     def flag(self, key: str) -> bool:
         value = self._get(key, False)
         if value is None:
             return False
         if not isinstance(value, bool):
-            self.problem(key, f"`{key}` must be true or false, not {value!r}")
+            self.problem(key, f"`{key}` must be true or false, not {shown(value)}")
             return False
         return value
 
@@ -110,7 +155,7 @@ class Fields:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             hint = "write it without leading zeros or quotes" if isinstance(value, str) else ""
-            self.problem(key, f"`{key}` must be a whole number, not {value!r}", hint)
+            self.problem(key, f"`{key}` must be a whole number, not {shown(value)}", hint)
             return None
         return value
 
@@ -125,7 +170,8 @@ class Fields:
         ):
             self.problem(key, f"`{key}` must be a list of text items")
             return ()
-        return tuple(str(v).strip() for v in value)
+        items = tuple(str(v).strip() for v in value)
+        return items if all(self.plain(key, item) for item in items) else ()
 
     def mapping(self, key: str, required: bool = False) -> LineMap | None:
         value = self._get(key, required)
@@ -141,7 +187,7 @@ class Fields:
         if value is None:
             return None
         if not _DATE.match(value):
-            self.problem(key, f"`{key}` must be a date like 2021-12-18, not {value!r}")
+            self.problem(key, f"`{key}` must be a date like 2021-12-18, not {shown(value)}")
             return None
         try:
             return date.fromisoformat(value)
@@ -158,16 +204,16 @@ class Fields:
             day = self.day(key)
             return datetime.combine(day, time(0), tzinfo=zone) if day else None
         if not _DATETIME.match(value):
-            self.problem(key, f"`{key}` must be a date or an ISO datetime, not {value!r}",
+            self.problem(key, f"`{key}` must be a date or an ISO datetime, not {shown(value)}",
                          "e.g. 2021-12-18T09:00:00+00:00")  # fmt: skip
             return None
         try:
             moment = datetime.fromisoformat(value)
         except ValueError as exc:
-            self.problem(key, f"`{key}` is not a valid datetime: {exc}")
+            self.problem(key, f"`{key}` is not a valid datetime: {shown(value)}", "e.g. 2021-12-18T09:00:00+00:00")
             return None
         if moment.tzinfo is None:
-            self.problem(key, f"`{key}` has a time but no time zone: {value!r}",
+            self.problem(key, f"`{key}` has a time but no time zone: {shown(value)}",
                          f"add the offset, e.g. {value}+00:00 or {value}Z")  # fmt: skip
             return None
         return moment
@@ -178,7 +224,7 @@ class Fields:
             return default
         choices = tuple(choices)
         if value not in choices:
-            self.problem(key, f"`{key}` must be one of {', '.join(choices)}, not {value!r}",
+            self.problem(key, f"`{key}` must be one of {', '.join(choices)}, not {shown(value)}",
                          nearest(value, choices))  # fmt: skip
             return default
         return value

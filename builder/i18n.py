@@ -22,6 +22,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "E-mail": "البريد الإلكتروني",
         "Copy link": "انسخ الرابط",
         "Link copied": "تم نسخ الرابط",
+        "to": "إلى",
     },
 }
 

@@ -32,6 +32,7 @@ import PIL
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, UnidentifiedImageError, features
 
+from .files import IMAGE_MAX_BYTES, IMAGE_TOO_LARGE, Refusal, read_bounded
 from .output import TEMP_NAME, write_atomic
 from .workers import Workers, borrowed
 
@@ -44,6 +45,9 @@ FALLBACK_WIDTH = 960
 MANIFEST = "manifest.json"
 READABLE = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "AVIF")
 """Formats a source may be in. Fewer decoders is less attack surface for an uploaded file."""
+STATIC_READABLE = READABLE + ("MPO", "BMP", "HEIF")
+"""What a picture in `site_src/` may be in: whatever a comms team's camera or scanner makes
+(HEIF only where pillow-heif is installed), since each is re-encoded before it is published."""
 
 _DERIVATIVE_NAME = re.compile(r"^([0-9a-f]{16})-(\d+)\.(avif|webp|jpg)$")
 _BOMB_SIZE = re.compile(r"\((\d+) pixels\)")
@@ -258,16 +262,17 @@ def _megapixels(pixels: int) -> str:
     return f"{pixels / 1_000_000:.3g} MP"
 
 
-def decode(data: bytes, max_pixels: int) -> PILImage.Image:
+def decode(data: bytes, max_pixels: int, formats: Iterable[str] = READABLE) -> PILImage.Image:
     """Pixels only: upright, sRGB, RGB or RGBA (alpha kept only where something is see-through).
 
     The size is checked from the header before any pixel is decoded, so a decompression bomb
-    costs nothing; Pillow's own bomb limit is caught for the same reason.
+    costs nothing; Pillow's own bomb limit is caught for the same reason. `formats` are the
+    Pillow decoders allowed to look at the bytes.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
         try:
-            im = PILImage.open(io.BytesIO(data), formats=_readable())
+            im = PILImage.open(io.BytesIO(data), formats=_readable(formats))
         except PILImage.DecompressionBombError as error:
             found = _BOMB_SIZE.search(str(error))
             size = _megapixels(int(found[1])) if found else "over Pillow's limit"
@@ -289,10 +294,10 @@ def decode(data: bytes, max_pixels: int) -> PILImage.Image:
     return PILImage.frombytes(srgb.mode, srgb.size, srgb.tobytes())
 
 
-def _readable() -> tuple[str, ...]:
-    """`READABLE` less what this Pillow lacks: `Image.open` fails on a name it doesn't know."""
+def _readable(formats: Iterable[str] = READABLE) -> tuple[str, ...]:
+    """`formats` less what this Pillow lacks: `Image.open` fails on a name it doesn't know."""
     PILImage.init()
-    return tuple(name for name in READABLE if name in PILImage.OPEN)
+    return tuple(name for name in formats if name in PILImage.OPEN)
 
 
 def _to_srgb(im: PILImage.Image, icc: bytes | None) -> PILImage.Image:
@@ -374,17 +379,13 @@ def encode(frame: PILImage.Image, fmt: Format, settings: ImageSettings) -> bytes
     return out.getvalue()
 
 
-STATIC_SUFFIXES = {".jpg": Format.JPEG, ".jpeg": Format.JPEG, ".webp": Format.WEBP, ".avif": Format.AVIF, ".png": None}
+def sanitize_static(data: bytes, fmt: Format | None, settings: ImageSettings = ImageSettings()) -> bytes:
+    """A picture placed by hand in a page, re-encoded from its pixels, as `fmt` or else lossless PNG.
 
-
-def sanitize_static(data: bytes, suffix: str, settings: ImageSettings = ImageSettings()) -> bytes:
-    """A picture placed by hand in a page, re-encoded from its pixels in its own format and size.
-
-    Hand-written pages link to their pictures by file name, so these keep name and format; what
-    they lose is every byte of metadata. A PNG stays lossless.
+    Hand-written pages link to their pictures by file name, so these keep their name (browsers
+    read an image's type from its bytes); what they lose is every byte of metadata.
     """
-    frame = decode(data, settings.max_pixels)
-    fmt = STATIC_SUFFIXES[suffix.lower()]
+    frame = decode(data, settings.max_pixels, STATIC_READABLE)
     if fmt is not None:
         return encode(frame, fmt, settings)
     out = io.BytesIO()
@@ -430,17 +431,12 @@ def _run(
 
 
 def _read_source(root: Path, source: str) -> bytes:
-    path = root / source
+    """The source's bytes, bounded, and never through a link out of the project or a FIFO."""
     try:
-        if not path.resolve().is_relative_to(root.resolve()):
-            raise Unusable("outside the project")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise Unusable("not found") from None
-    except IsADirectoryError:
-        raise Unusable("is a folder, not an image") from None
-    except OSError as error:
-        raise Unusable(f"cannot be read: {error.strerror or error}") from None
+        real_root = root.resolve()
+        return read_bounded(real_root, real_root / source, IMAGE_MAX_BYTES, IMAGE_TOO_LARGE)
+    except Refusal as refusal:
+        raise Unusable(str(refusal)) from None
 
 
 def _read_manifest(cache_dir: Path) -> dict[str, _Entry]:

@@ -84,6 +84,7 @@ class Campaign:
     body: str
     image: Image | None = None
     returning_ambassadors: tuple[str, ...] = ()
+    announce: datetime | None = None  # when the campaign and its profiles go public; None: at once
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ proportion to what it shows, never to the size of the whole site.
 from __future__ import annotations
 
 import enum
+import hashlib
 import math
 import posixpath
 import re
@@ -31,6 +32,9 @@ from .publish import Publication
 from .settings import Settings
 
 WORDS_PER_MINUTE = 200
+CONTENT_SIZES = 'sizes="(min-width: 61em) 45rem, 100vw"'  # images.picture_html's default
+CARD_SIZES = 'sizes="(min-width: 61em) 19rem, (min-width: 40em) 50vw, 100vw"'
+PORTRAIT_SIZES = 'sizes="160px"'  # a profile's 8rem portrait (Material's rem is 20 px); smaller ones share the file
 _DOT_SEGMENTS = frozenset({".", ".."})
 
 
@@ -115,10 +119,17 @@ def links_from(from_url: str) -> Callable[[str], str]:
     return link
 
 
+SLUG_MAX = 60
+
+
 def slugify(text: str) -> str:
+    """A URL folder for a value; at most `SLUG_MAX` characters, so no file name is too long."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug or "place-" + str(sum(map(ord, text)))
+    if not slug or len(slug) > SLUG_MAX:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+        slug = (slug[: SLUG_MAX - 9].rstrip("-") + "-" + digest) if slug else "place-" + digest
+    return slug
 
 
 def reading_minutes(markdown_text: str) -> int:
@@ -269,6 +280,25 @@ class SiteIndex:
         ranked = sorted(_top_scored(scores, count), key=lambda i: (-scores[i], distance(i), i))
         return [self.stories_by_id[i] for i in ranked[:count]]
 
+    @cached_property
+    def families(self) -> dict[str, list[Story]]:
+        """Each story's language versions, itself included, keyed by story id."""
+        return {s.id: [s, *self.translations.get(s.id, [])] for s in self.pub.stories}
+
+    def one_per_family(self, stories: Iterable[Story], lang: str) -> list[Story]:
+        """One language version of each story, in the order given: the one in `lang` if there
+        is one, else the first given; a story and its translation never sit side by side."""
+        seen: set[str] = set()
+        chosen = []
+        for story in stories:
+            family = self.families.get(story.id, [story])
+            key = min(s.id for s in family)
+            if key in seen:
+                continue
+            seen.add(key)
+            chosen.append(next((s for s in family if s.lang == lang), story))
+        return chosen
+
     def bylines(self, story: Story) -> list[Link]:
         links = []
         for ambassador_id in story.storytellers:
@@ -337,23 +367,39 @@ class Renderer:
             FACETS={f.key: f for f in FACETS}, country_name=country_name, language_name=language_name,
             reading_minutes=reading_minutes, text_direction=text_direction, FORMATS=FORMATS, t=translate,
         )  # fmt: skip
-        self.env.filters["day"] = _format_day
-        self.env.globals["teaser"] = self.teaser
+        locale = index.settings.locale
+        self.env.filters["day"] = lambda moment, lang=locale: _format_day(moment, site_or(lang, locale))
+        self.env.globals.update(teaser=self.teaser, card_picture=self.card_picture, days_until=self.days_until,
+                                site_lang=locale.split("-")[0], tint=tint)  # fmt: skip
         macros = self.env.get_template("_macros.html").module
         self._story_card = macros.story_card
         self._teasers: dict[tuple[str, str, int], markupsafe.Markup] = {}
 
-    def teaser(self, story: Story, href: str, level: int) -> markupsafe.Markup:
+    def teaser(self, story: Story, href: str, level: int, url: Callable[[str], str]) -> markupsafe.Markup:
         """A story's card in a list, rendered once per link and heading level in a build.
 
         A story appears in about ten lists (all stories, home, campaign, storyteller, each
-        facet, related stories), and most of them link to it with the same relative URL.
+        facet, related stories), and most of them link to it with the same relative URL. Two
+        pages with the same relative link to a story sit at the same depth, so the card's
+        picture links (`url`) are the same too.
         """
         key = (story.id, href, level)
         card = self._teasers.get(key)
         if card is None:
-            card = self._teasers[key] = self._story_card(story, href, self.index, level)
+            card = self._teasers[key] = self._story_card(story, href, self.index, level, url)
         return card
+
+    def card_picture(self, image: Image | None, url: Callable[[str], str], portrait: bool = False) -> markupsafe.Markup | None:
+        """A card's picture: decorative (the card's title says what it is), lazy, card-sized;
+        `portrait`: the small round portrait of a person's card."""
+        if image is None or self.index.pictures is None:
+            return None
+        html = self.index.pictures(image.path, "", url, False)
+        return markupsafe.Markup(html.replace(CONTENT_SIZES, PORTRAIT_SIZES if portrait else CARD_SIZES))
+
+    def days_until(self, day) -> int:
+        """Whole days from the build's clock (in the site's time zone) to `day`."""
+        return (day - self.index.pub.now.astimezone(self.index.settings.zone).date()).days
 
     def page(self, url: str, kind: Kind, title: str, template: str, **context) -> GeneratedPage:
         keys = ("description", "lang", "robots", "updated", "card", "card_alt")
@@ -379,7 +425,10 @@ class Renderer:
         return self.page(
             story.url, Kind.STORY, story.title, "story.html",
             story=story, campaign=campaign, body=ix.bodies.get(story.id, ""), picture=picture,
-            bylines=ix.bylines(story), translations=ix.translations.get(story.id, []), related=ix.related(story),
+            bylines=ix.bylines(story), translations=ix.translations.get(story.id, []),
+            portraits=[self.card_picture(p.photo, links_from(story.url), portrait=True)
+                       for p in (ix.pub.profile(i) for i in story.storytellers) if p and p.photo],
+            related=ix.one_per_family(ix.related(story, count=6), story.lang)[:3],
             share=ix.settings.absolute(story.url) if ix.pub.social(story.consent) else None,
             preview=story.id in ix.pub.previewed,
             description=story.summary, lang=story.lang, scope=scope, updated=story.date.date().isoformat(),
@@ -408,7 +457,7 @@ class Renderer:
         groups = self.index.facet_stories[facet.key]
         entries = [(facet.label(v), f"{facet.key}/{facet.slug(v)}/", len(s)) for v, s in groups.items()]
         pages = [self.page(f"{facet.key}/", Kind.FACETS, facet.title, "facets.html", entries=entries,
-                           intro=facet.intro, description=facet.intro)]  # fmt: skip
+                           intro=facet.intro, description=facet.intro, facet_key=facet.key)]  # fmt: skip
         for value, stories in groups.items():
             scope = ("tag:" + value,) if facet.key == "tags" else ()
             pages += self.story_list(f"{facet.key}/{facet.slug(value)}/", Kind.FACET,
@@ -421,7 +470,8 @@ class Renderer:
         banner = self.picture(campaign.image, url)
         return self.page(
             url, Kind.CAMPAIGN, f"{campaign.title} {campaign.hashtag}", "campaign.html",
-            campaign=campaign, body=body, banner=banner, stories=ix.by_campaign.get(campaign.id, []),
+            campaign=campaign, body=body, banner=banner,
+            stories=ix.one_per_family(ix.by_campaign.get(campaign.id, []), ix.settings.locale.split("-")[0]),
             ambassadors=ix.ambassadors_by_campaign.get(campaign.id, []),
             description=campaign.summary, scope=("campaign:" + campaign.id,),
             card=ix.cards.get(f"campaign:{campaign.id}"),
@@ -432,6 +482,7 @@ class Renderer:
         ix = self.index
         url = f"ambassadors/{ambassador.id}/"
         photo = self.picture(ambassador.photo, url)
+        photo = photo.replace(CONTENT_SIZES, PORTRAIT_SIZES) if photo else None
         return self.page(
             url, Kind.AMBASSADOR, ambassador.person.public_name, "ambassador.html",
             person=ambassador, body=body, photo=photo, stories=ix.by_storyteller.get(ambassador.id, []),
@@ -441,6 +492,16 @@ class Renderer:
             card=ix.cards.get(f"ambassador:{ambassador.id}"),
             card_alt=f"{ambassador.person.public_name}, {ambassador.role}, {ix.settings.site_name}",
         )  # fmt: skip
+
+
+def tint(text: str) -> int:
+    """One of four tints for a picture's stand-in, the same for the same theme or person on every page."""
+    return sum(map(ord, str(text))) % 4
+
+
+def site_or(lang: str, locale: str) -> str:
+    """The locale dates are written in: the site's (`en-GB`) for pages in its language, else the page's."""
+    return locale if lang.split("-")[0] == locale.split("-")[0] else lang
 
 
 def _format_day(moment: datetime, lang: str = "en") -> str:
@@ -464,9 +525,12 @@ def generate_pages(index: SiteIndex, markdown_to_html: Callable[[str], str]) -> 
     """Every generated page of the site, in a stable order."""
     pub, settings = index.pub, index.settings
     r = Renderer(index)
-    pages = [r.page("", Kind.HOME, settings.site_name, "home.html", stories=pub.stories[:6],
-                    campaign=index.current_campaign(), description=f"{settings.site_name}: stories "
-                    "told by migrants, refugees and people seeking asylum.")]  # fmt: skip
+    latest = index.one_per_family(pub.stories[:12], settings.locale.split("-")[0])[:6]
+    campaign = index.current_campaign()
+    pages = [r.page("", Kind.HOME, settings.site_name, "home.html", stories=latest, campaign=campaign,
+                    banner=r.picture(campaign.image, "") if campaign else None,
+                    ambassadors=index.ambassadors_by_campaign.get(campaign.id, [])[:8] if campaign else [],
+                    description=f"{settings.site_name}: stories told by migrants, refugees and people seeking asylum.")]  # fmt: skip
     pages += r.story_list("stories/", Kind.STORIES, "All stories", pub.stories,
                           intro="Every story, newest first.")  # fmt: skip
     pages += [r.story(s) for s in pub.stories]

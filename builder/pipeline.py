@@ -9,21 +9,25 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
 from .admin import admin_files
+from .card_layout import FAMILIES, Weight, coverage
 from .cards import PHOTO_PANEL, Card, CardError, CardImage, draw_cards, plan_cards
 from .feeds import FORMATS, EntryExtras, FeedFile, build_feeds, feed_links
 from .images import ImageReport, ImageSettings, Rendition, picture_html, process_images
 from .loader import load_content
-from .models import Display, Image, Problem
-from .pages import GeneratedPage, SiteIndex, generate_pages
+from .models import Content, Display, Image, Problem
+from .pages import GeneratedPage, SiteIndex, generate_pages, text_direction
 from .progress import Progress
 from .publish import Publication, publish
 from .search import SearchDoc, SearchReport, build_index
 from .render import render_bodies
 from .settings import Settings
+from .static import StaticSource
+from .static import scan as scan_static
 from .workers import Workers
 
 
@@ -53,6 +57,7 @@ class Build:
     files: tuple[StaticFile, ...] = ()
     report: tuple[str, ...] = field(default=())
     images: ImageReport | None = None
+    static: tuple[StaticSource, ...] = ()  # what site_src/ may publish, and how
 
 
 def publication_report(pub: Publication) -> tuple[str, ...]:
@@ -77,8 +82,15 @@ def build_summary(build: Build, seconds: float) -> str:
             f"built in {seconds:.1f}s")  # fmt: skip
 
 
+def load(settings: Settings, now: datetime) -> tuple[Content, tuple[StaticSource, ...], list[Problem]]:
+    """Everything a build reads, and every problem in it: the content, and what `site_src/` publishes."""
+    content, problems = load_content(settings, now)
+    static, static_problems = scan_static(settings, image_settings(settings))
+    return content, static, sorted(problems + static_problems)
+
+
 def check(settings: Settings, now: datetime) -> tuple[list[Problem], Publication | None]:
-    content, problems = load_content(settings)
+    content, _, problems = load(settings, now)
     return problems, (None if problems else publish(content, now))
 
 
@@ -123,7 +135,7 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     and search index are written (a card's file name comes from its content, so pages can link
     to it before it exists).
     """
-    content, problems = load_content(settings)
+    content, static, problems = load(settings, now)
     if problems:
         raise ContentError(problems)
     pub = publish(content, now, preview=preview)
@@ -157,7 +169,8 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
         f"social cards: {len(plan.jobs)} drawn, {plan.reused} reused",
         f"search: {search.documents} pages, {search.terms} terms, {search.files} files, {search.bytes // 1024} KB",
     )
-    return Build(publication=pub, pages=tuple(text.pages), files=tuple(files), report=report, images=image_report)
+    return Build(publication=pub, pages=tuple(text.pages), files=tuple(files), report=report, images=image_report,
+                 static=static)
 
 
 class TextOutputs(NamedTuple):
@@ -191,7 +204,8 @@ def search_documents(pub: Publication, index: SiteIndex) -> list[SearchDoc]:
     """What search can find: published stories (newest first), then campaigns and profiles."""
     docs = [
         SearchDoc(s.url, s.title, s.summary, " ".join([index.bodies.get(s.id, ""), *s.tags, s.place or "",
-                                                       *(link.label for link in index.bylines(s))]))
+                                                       *(link.label for link in index.bylines(s))]),
+                  s.lang, text_direction(s.lang), s.content_warning or "")
         for s in pub.stories
         if s.id not in pub.previewed
     ]  # fmt: skip
@@ -200,6 +214,24 @@ def search_documents(pub: Publication, index: SiteIndex) -> list[SearchDoc]:
     docs += [SearchDoc(f"ambassadors/{a.id}/", a.person.public_name, a.role, f"{a.lives_in} {a.body}")
              for a in pub.ambassadors]  # fmt: skip
     return docs
+
+
+@lru_cache(maxsize=1)
+def _drawable_code_points() -> frozenset[int]:
+    per_weight = [frozenset().union(*(coverage(f.path(w)) for f in FAMILIES)) for w in Weight]
+    return frozenset.intersection(*per_weight)
+
+
+def drawable(text: str, fallback: str) -> str:
+    """`text` as a card can draw it: characters no shipped font has (an emoji, Chinese) left out.
+
+    A card is the picture of a link; the page, the feed and the card's alt text keep the whole
+    title. So a title of any script can never stop a build, as "Coming soon 🎄" once did from
+    the moment it was due.
+    """
+    covered = _drawable_code_points()
+    kept = " ".join("".join(c for c in text if ord(c) in covered or c.isspace()).split())
+    return kept if any(c.isalnum() for c in kept) else fallback
 
 
 def social_cards(pub: Publication, settings: Settings, renditions: dict[str, Rendition]) -> list[Card]:
@@ -221,15 +253,17 @@ def social_cards(pub: Publication, settings: Settings, renditions: dict[str, Ren
         kicker = f"{campaign.hashtag} · {campaign.year}" if campaign else str(story.date.year)
         tellers = [pub.all_ambassadors[i].person for i in story.storytellers if i in pub.all_ambassadors]
         hidden = any(p.display is Display.PSEUDONYM for p in tellers + list(story.by))
-        cards.append(Card(f"story:{story.id}", story.title, kicker, settings.site_name, story.lang,
-                          photo(story.image, hidden)))  # fmt: skip
+        cards.append(Card(f"story:{story.id}", drawable(story.title, settings.site_name), drawable(kicker, ""),
+                          drawable(settings.site_name, ""), story.lang, photo(story.image, hidden)))  # fmt: skip
     for person in pub.ambassadors:
         if pub.social(person.consent):
-            cards.append(Card(f"ambassador:{person.id}", person.person.public_name, person.role,
-                              settings.site_name, "en", photo(person.photo)))  # fmt: skip
+            cards.append(Card(f"ambassador:{person.id}", drawable(person.person.public_name, settings.site_name),
+                              drawable(person.role, ""), drawable(settings.site_name, ""), "en",
+                              photo(person.photo)))  # fmt: skip
     for campaign in pub.campaigns:
-        cards.append(Card(f"campaign:{campaign.id}", campaign.title, f"{campaign.hashtag} · {campaign.year}",
-                          settings.site_name, "en", photo(campaign.image)))  # fmt: skip
+        cards.append(Card(f"campaign:{campaign.id}", drawable(campaign.title, settings.site_name),
+                          drawable(f"{campaign.hashtag} · {campaign.year}", ""), drawable(settings.site_name, ""),
+                          "en", photo(campaign.image)))  # fmt: skip
     return cards
 
 

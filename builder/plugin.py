@@ -20,12 +20,15 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import images, output, shell
+from . import assets, csp, output, shell
+from .files import Refusal
+from .images import Unusable
 from .pages import GeneratedPage
 from .pipeline import Build, ContentError, build_summary, image_settings, prepare
 from .progress import Progress
-from .publish import build_clock
+from .publish import ClockError, build_clock
 from .settings import DEFAULT_REGIONS, DEFAULT_TAGS, Settings, from_options
+from .static import StaticSource, republish
 
 log = logging.getLogger("mkdocs.plugins.stories")
 
@@ -41,6 +44,7 @@ class _PluginConfig(base.Config):
     editor_auth_url = c.Type(str, default="")
     editor_port = c.Type(int, default=8081)
     preview = c.Type(bool, default=False)
+    locale = c.Type(str, default="en-GB")
 
 
 def _nav_files(nav) -> list[str]:
@@ -66,26 +70,6 @@ class _WarningCounter(logging.Handler):
         self.count += 1
 
 
-_ALTERNATE_PREFETCH = ('M("link[rel=alternate]")', 'M("link[rel=alternate][hreflang]")')
-
-
-def quiet_alternate_prefetch(site_dir: Path) -> None:
-    """Stop Material fetching `sitemap.xml` beside every `<link rel="alternate">`.
-
-    Material does that to map pages between language versions, which only ever carry
-    `hreflang`; for our feed links it would request `/feeds/sitemap.xml` and the like from
-    `site_url` on every page view: wasted bytes for readers, and a third-party request
-    wherever the site is not served from `site_url`. Material 9.8 is frozen (end of life), so
-    the one expression patched here will not move; if it is not found, the build says so.
-    """
-    bundles = list((site_dir / "assets" / "javascripts").glob("bundle.*.min.js"))
-    for bundle in bundles:
-        text = bundle.read_text(encoding="utf-8")
-        if _ALTERNATE_PREFETCH[0] not in text:
-            raise PluginError(f"{bundle.name}: Material's alternate-link prefetch not found; review quiet_alternate_prefetch")
-        bundle.write_text(text.replace(*_ALTERNATE_PREFETCH), encoding="utf-8")
-
-
 class StoriesPlugin(BasePlugin[_PluginConfig]):
     def __init__(self) -> None:
         self.warnings = _WarningCounter()
@@ -97,6 +81,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.shells: dict[int, str] = {}
         self.sitemap: list[tuple[str, str]] = []
         self.site_head = ""
+        self.script_hashes: set[str] = set()
         self.started = 0.0
         self.final_dir: Path | None = None
         self.staging: Path | None = None
@@ -106,11 +91,19 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         settings = self.settings = from_options(
-            Path(config.config_file_path).parent, config.site_name, config.site_url or "", dict(self.config)
+            Path(config.config_file_path).parent, config.site_name, config.site_url or "", dict(self.config),
+            docs_dir=config.docs_dir, theme_dir=config.theme.custom_dir,
         )
-        preview = self.config.preview or self.serving or os.environ.get("STORIES_PREVIEW") == "1"
+        asked = self.config.preview or os.environ.get("STORIES_PREVIEW") == "1"
+        if asked and not self.serving:
+            raise PluginError("preview mode (`preview: true` in mkdocs.yml or STORIES_PREVIEW=1) would publish drafts "
+                              "and scheduled stories: it is for `python -m builder serve` only; remove it to build")
+        preview = self.serving
         self.started = time.perf_counter()
-        now = build_clock()
+        try:
+            now = build_clock()
+        except ClockError as exc:
+            raise PluginError(str(exc)) from None
         os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
         try:
             self.build = prepare(settings, now, preview=preview)
@@ -122,8 +115,9 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.image_settings = image_settings(settings)
         self.themed = {p.src_uri: p for p in self.build.pages if p.src_uri in in_nav}
         self.bulk = [p for p in self.build.pages if p.src_uri not in in_nav]
-        self.shells, self.sitemap = {}, []
+        self.shells, self.sitemap, self.script_hashes = {}, [], set()
         self.site_head = "\n".join(shell.feed_links_html(self.build.pages[0].feeds, settings))
+        self.assets = self.site_assets(config)
         self.final_dir = Path(config.site_dir)
         self.staging = output.staging_dir(self.final_dir)
         config.site_dir = str(self.staging)
@@ -132,15 +126,26 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         logging.getLogger("mkdocs").addHandler(self.warnings)
         return config
 
+    def site_assets(self, config: MkDocsConfig) -> dict[str, assets.Asset]:
+        """Our hashed stylesheet and scripts; templates link them through `config.extra`."""
+        material = next(Path(d) for d in config.theme.dirs if (Path(d) / "assets" / "stylesheets").is_dir())
+        palettes = config.theme["palette"] if isinstance(config.theme["palette"], list) else [config.theme["palette"]]
+        found = assets.site_assets(material, Path(config.theme.custom_dir or config.docs_dir), palettes)
+        config.extra["stories_assets"] = {key: asset.url for key, asset in found.items()}
+        return found
+
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        assert self.build is not None
+        assert self.build is not None and self.settings is not None
+        allowed = {s.path.relative_to(self.settings.docs_dir): s for s in self.build.static}
         for file in list(files):
-            source = Path(file.abs_src_path or "")
-            if source.suffix.lower() in images.STATIC_SUFFIXES and source.is_relative_to(config.docs_dir):
-                try:
-                    clean = images.sanitize_static(source.read_bytes(), source.suffix, self.image_settings)
-                except images.Unusable as exc:
-                    raise PluginError(f"{config.docs_dir}/{file.src_uri}: {exc}") from None
+            # Material's own CSS and JS are replaced by the hashed files below (see builder.assets).
+            if file.src_uri.startswith(assets.REPLACED):
+                files.remove(file)
+        for asset in self.assets.values():
+            files.append(File.generated(config, asset.url, content=asset.content))
+        for file in list(files):
+            clean = self.static_file(file, allowed, config)
+            if clean is not None:
                 files.remove(file)
                 files.append(File.generated(config, file.src_uri, content=clean))
         for src_uri in self.themed:
@@ -148,10 +153,27 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         for level in sorted({shell.depth(p.url) for p in self.bulk}):
             uri = shell.shell_url(level) + "index.md"
             files.append(File.generated(config, uri, content="", inclusion=InclusionLevel.NOT_IN_NAV))
-        for static in self.build.files:
-            if static.content is not None:
-                files.append(File.generated(config, static.url, content=static.content))
-        return files
+        return files  # feeds and the search index are written by write_bulk_pages, unchanged ones linked
+
+    def static_file(self, file: File, allowed: dict[Path, StaticSource], config: MkDocsConfig) -> bytes | None:
+        """A picture's re-encoded bytes; None for a file published as it is (a page, a theme file).
+
+        Only what `static.scan` allowed in `prepare` is published from `docs_dir`, which the
+        build has refused to start without: anything else here is a bug, not content.
+        """
+        assert self.settings is not None
+        if not file.abs_src_path or not Path(file.abs_src_path).is_relative_to(config.docs_dir):
+            return None
+        rel = Path(file.abs_src_path).relative_to(config.docs_dir)
+        source = allowed.get(rel)
+        if source is None:
+            if file.inclusion.is_excluded():
+                return None
+            raise PluginError(f"{self.settings.site_src}/{rel.as_posix()}: not a file site_src/ may publish")
+        try:
+            return republish(source, self.settings, self.image_settings)
+        except (Refusal, Unusable) as exc:
+            raise PluginError(f"{self.settings.site_src}/{rel.as_posix()}: {exc}") from None
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self.settings is not None
@@ -173,16 +195,26 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         generated = self.themed.get(page.file.src_uri)
         return generated.html if generated else html
 
+    def protect(self, document: str) -> str:
+        document, hashes = csp.protect(document)
+        self.script_hashes.update(hashes)
+        return document
+
     def on_post_page(self, output_html: str, *, page: Page, config: MkDocsConfig) -> str:
         uri = page.file.src_uri
         if uri.startswith(shell.SHELLS):
-            self.shells[shell.depth(page.url)] = output_html
+            self.shells[shell.depth(page.url)] = self.protect(output_html)
             return output_html
         generated = self.themed.get(uri)
         self.sitemap.append((page.canonical_url, generated.updated if generated else ""))
         if generated is None:
-            return output_html
-        return shell.localize_document(output_html, generated.lang, generated.direction, config.theme["language"])
+            return self.protect(assets.link_scripts(output_html, self.assets))
+        output_html = shell.localize_document(output_html, generated.lang, generated.direction,
+                                              config.theme["language"])  # fmt: skip
+        return self.protect(output_html)
+
+    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        return self.protect(output_content) if template_name.endswith(".html") else output_content
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.staging and self.final_dir
@@ -192,7 +224,6 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             log.error("strict mode: %d warnings, the previous site is left in place", self.warnings.count)
         else:
             self.write_bulk_pages(config)
-            quiet_alternate_prefetch(self.staging)
             output.swap_into_place(self.staging, self.final_dir)
             log.info(build_summary(self.build, time.perf_counter() - self.started))
         config.site_dir = str(self.final_dir)
@@ -201,14 +232,18 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         """Write the pages outside the navigation through the shells, then the sitemap."""
         assert self.settings and self.staging
         progress = Progress("pages", len(self.bulk), minimum=500)
+        previous = self.final_dir if self.final_dir and self.final_dir.is_dir() else None
         contents = ((page, page.html) for page in self.bulk)
-        shell.write_pages(self.staging, contents, self.shells, self.settings, config.theme["language"], progress)
+        language = config.theme["language"]
+        shell.write_pages(self.staging, contents, self.shells, self.settings, language, progress, previous)
         output.discard(self.staging / shell.SHELLS)
         output.link_files(self.staging, [(f.url, f.source) for f in self.build.files if f.source is not None])
         self.sitemap += [(self.settings.absolute(p.url), p.updated) for p in self.bulk if not p.robots]
         xml, compressed = shell.sitemap(self.sitemap)
-        (self.staging / "sitemap.xml").write_bytes(xml)
-        (self.staging / "sitemap.xml.gz").write_bytes(compressed)
+        generated = [(f.url, f.content) for f in self.build.files if f.content is not None]
+        generated += [("sitemap.xml", xml), ("sitemap.xml.gz", compressed)]
+        generated.append(("_headers", csp.headers_file(self.script_hashes)))
+        output.write_files(self.staging, generated, previous)
 
     def on_build_error(self, *, error: Exception) -> None:
         logging.getLogger("mkdocs").removeHandler(self.warnings)

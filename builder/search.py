@@ -8,7 +8,8 @@ memory, twice the build's whole budget. This index is written by a streaming pas
 - `search/t/<key>.json`: for every term whose first three letters give `key`, the documents
   it occurs in (ascending ids, delta-encoded, each `id * 4 + weight`; weight 3 in a title,
   2 in a summary, 1 in the text);
-- `search/d/<n>.json`: titles, summaries and URLs of documents `n * CHUNK` onwards (10 a file, so a page of results costs little);
+- `search/d/<n>.json`: `[url, title, summary, lang, dir, content warning]` of documents `n * CHUNK`
+  onwards (10 a file, so a page of results costs little);
 - `search/meta.json`: the format, document count and a version for cache busting.
 
 A query fetches one term file per word and the document chunks of its first results: a few
@@ -48,6 +49,9 @@ class SearchDoc:
     title: str
     summary: str
     text: str  # HTML or plain text; tags are dropped
+    lang: str = ""  # the language and direction results show in ("" = the site's)
+    dir: str = ""
+    warning: str = ""  # a content warning, shown with the result before anyone opens it
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ def build_index(docs: Iterable[SearchDoc]) -> tuple[dict[str, bytes], SearchRepo
             postings[term][doc_id] = weight
         if doc_id % CHUNK == 0:
             chunks.append([])
-        chunks[-1].append([doc.url, doc.title, doc.summary])
+        chunks[-1].append([doc.url, doc.title, doc.summary, doc.lang, doc.dir, doc.warning])
         count += 1
     shards: dict[str, dict[str, list[int]]] = defaultdict(dict)
     for term in sorted(postings):

@@ -13,10 +13,12 @@ from __future__ import annotations
 import gzip
 import html
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
 from .feeds import FeedLink
+from .output import write_unless_unchanged
 from .pages import GeneratedPage, text_direction
 from .settings import Settings
 
@@ -94,14 +96,27 @@ def localize_document(document: str, lang: str, direction: str, site_lang: str) 
 
 
 def fill(shell: str, shell_canonical: str, page: GeneratedPage, content: str, settings: Settings, site_lang: str) -> str:
-    document = (
-        shell.replace(TITLE, html.escape(page.title, quote=False))
-        .replace(DESCRIPTION, html.escape(page.description))
-        .replace(shell_canonical, settings.absolute(page.url))
-        .replace(HEAD, head_html(page, settings))
-        .replace(CONTENT, content)
-    )
+    """The shell with its markers replaced in one pass over the shell alone.
+
+    Replacing one marker after another would scan text already put in: a title that says
+    `@@stories:head@@` would have the head tags written into `<title>`. A single pass never
+    looks at what it inserted.
+    """
+    values = {
+        TITLE: html.escape(page.title, quote=False),
+        DESCRIPTION: html.escape(page.description),
+        shell_canonical: settings.absolute(page.url),
+        HEAD: head_html(page, settings),
+        CONTENT: content,
+    }
+    pattern = _markers(shell_canonical)
+    document = pattern.sub(lambda match: values[match[0]], shell)
     return localize_document(document, page.lang, page.direction, site_lang)
+
+
+@lru_cache(maxsize=64)
+def _markers(shell_canonical: str) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(m) for m in (TITLE, DESCRIPTION, HEAD, CONTENT, shell_canonical)))
 
 
 def write_pages(
@@ -111,15 +126,19 @@ def write_pages(
     settings: Settings,
     site_lang: str,
     progress: Callable[[int], None] = lambda done: None,
+    previous_site: Path | None = None,
 ) -> int:
-    """Write each (page, content) through the shell of its depth; return how many were written."""
+    """Write each (page, content) through the shell of its depth; return how many there were.
+
+    A page whose bytes are those of the previous build's is linked from it, not rewritten."""
     canonical = {level: settings.absolute(shell_url(level)) for level in shells}
     count = 0
     for page, content in pages:
         level = depth(page.url)
         target = site_dir / page.url / "index.html"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(fill(shells[level], canonical[level], page, content, settings, site_lang), encoding="utf-8")
+        data = fill(shells[level], canonical[level], page, content, settings, site_lang).encode("utf-8")
+        write_unless_unchanged(target, data, previous_site / page.url / "index.html" if previous_site else None)
         count += 1
         progress(count)
     return count

@@ -110,7 +110,7 @@ def test_workers_draw_the_same_bytes_as_this_process(tmp_path: Path) -> None:
     made, encoded, _ = make_cards(batch, tmp_path / "cache")
     assert encoded == len(batch)
     for c in batch:
-        assert made[c.key].path.read_bytes() == cards.encode(render(c), cards.PNG)
+        assert made[c.key].path.read_bytes() == cards.card_bytes(c, None)
 
 
 def drawn_in_place(c: Card, photo: bytes | None) -> Image.Image:
@@ -129,12 +129,24 @@ def drawn_in_place(c: Card, photo: bytes | None) -> Image.Image:
 
 
 def test_text_and_photos_drawn_once_and_reused_give_the_pixels_of_drawing_in_place(tmp_path: Path) -> None:
-    """The kicker and site name are drawn once per process and pasted, and a photo fitted once."""
+    """The kicker and site name are drawn once per process and pasted, and a photo fitted once.
+
+    A text card is stored in the panel, the text colours and `EDGE_STEPS` shades between them,
+    so its edges may differ from drawing in RGB by half a shade, never more; the file holds
+    exactly what `render` shows.
+    """
     photo = photo_file(tmp_path).read_bytes()
     batch = [(c, p) for c in (card("story:a"), card("story:b", ARABIC_TITLE, "ar"), card("story:c", LONG))
              for p in (None, photo)]  # fmt: skip
+    half_shade = max(abs(a - b) for a, b in zip(PALETTE.title, PALETTE.panel)) / cards.EDGE_STEPS / 2
     for c, p in batch + batch:
-        assert ImageChops.difference(render(c, p), drawn_in_place(c, p)).getbbox() is None, c.key
+        difference = ImageChops.difference(render(c, p), drawn_in_place(c, p))
+        if p is None:
+            assert max(high for _, high in difference.getextrema()) <= half_shade + 1, c.key
+            with Image.open(io.BytesIO(cards.card_bytes(c, None))) as stored:
+                assert ImageChops.difference(stored.convert("RGB"), render(c)).getbbox() is None, c.key
+        else:
+            assert difference.getbbox() is None, c.key
 
 
 def test_a_changed_title_redraws_only_that_card(tmp_path: Path) -> None:
@@ -193,7 +205,9 @@ def test_arabic_is_shaped_like_raqm_draws_it_and_not_like_isolated_letters() -> 
     shaped, isolated = reference(ImageFont.Layout.RAQM), reference(ImageFont.Layout.BASIC)
     assert spans(drawn) == 2 < spans(isolated)
     assert drawn.size == shaped.size
-    assert ImageChops.difference(drawn, shaped).getbbox() is None
+    # the card stores edges in EDGE_STEPS shades, so a few edge pixels fall the other side of the threshold
+    differing = ImageChops.difference(drawn, shaped).histogram()[255]
+    assert differing <= 0.005 * drawn.width * drawn.height  # 18 of 18,157 when measured
 
 
 def test_arabic_is_right_aligned_and_english_left_aligned() -> None:

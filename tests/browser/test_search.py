@@ -34,7 +34,7 @@ def search(page_at, base: str, query: str):
     before = len(page.requested_urls)
     page.fill("#search-input", query)
     page.press("#search-input", "Enter")
-    page.wait_for_function("document.getElementById('search-status').textContent.includes('for')")
+    page.wait_for_function("() => document.getElementById('search-status').textContent.includes('for')")
     titles = [a.inner_text() for a in page.query_selector_all("#search-results a")]
     return page, titles, page.requested_urls[before:]
 
@@ -82,6 +82,6 @@ def test_words_are_matched_as_the_index_keeps_them(search_site, serve_dir, page_
 def test_a_search_link_with_a_query_shows_results(search_site, serve_dir, page_at):
     base = serve_dir(search_site.root / "site")
     page = page_at(f"{base}/search/?q=marmalukka", wait_until="networkidle")
-    page.wait_for_function("document.getElementById('search-status').textContent.includes('for')")
+    page.wait_for_function("() => document.getElementById('search-status').textContent.includes('for')")
     assert page.input_value("#search-input") == "marmalukka"
     assert [a.inner_text() for a in page.query_selector_all("#search-results a")] == ["The shared kitchen"]

@@ -86,16 +86,28 @@
   function show(query, total, docs) {
     list.textContent = "";
     docs.forEach(function (doc) {
+      // [url, title, summary, lang, dir, content warning]: each result is marked with the
+      // language and direction of its own text, so a screen reader reads Arabic as Arabic.
       var item = document.createElement("li");
+      if (doc[3]) { item.lang = doc[3]; item.dir = doc[4] || "auto"; }
       var heading = document.createElement("h2");
       heading.className = "search-results__title";
       var link = document.createElement("a");
       link.href = new URL(doc[0], root).href;
       link.textContent = doc[1];
       heading.appendChild(link);
+      item.appendChild(heading);
+      if (doc[5]) {
+        var warning = document.createElement("p");
+        warning.className = "search-results__warning content-warning";
+        var label = document.createElement("strong");
+        label.textContent = (doc[3] === "ar" ? "\u062a\u0646\u0628\u064a\u0647 \u0628\u0634\u0623\u0646 \u0627\u0644\u0645\u062d\u062a\u0648\u0649" : "Content warning") + ": ";
+        warning.appendChild(label);
+        warning.appendChild(document.createTextNode(doc[5]));
+        item.appendChild(warning);
+      }
       var summary = document.createElement("p");
       summary.textContent = doc[2];
-      item.appendChild(heading);
       item.appendChild(summary);
       list.appendChild(item);
     });

@@ -1,0 +1,57 @@
+"""A rebuild rewrites only the files whose bytes changed: the rest are the previous build's files.
+
+A host or CDN sync then uploads what changed, and a rebuild with nothing changed writes almost
+nothing. The swap into place stays whole: the previous site is never written into, and a build
+that fails leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.conftest import SiteDir
+
+
+def inodes(site: SiteDir) -> dict[str, int]:
+    root = site.root / "site"
+    return {p.relative_to(root).as_posix(): p.stat().st_ino for p in root.rglob("*") if p.is_file()}
+
+
+def test_unchanged_files_are_kept_and_changed_ones_written(site: SiteDir) -> None:
+    site.campaign()
+    site.story("first-story", body="The first story.\n")
+    edited = site.story("second-story", body="The second story.\n")
+    site.build()
+    before, contents = inodes(site), site.files()
+
+    site.build()
+    assert site.files() == contents
+    again = inodes(site)
+    kept = {url for url in again if again[url] == before.get(url)}
+    assert "stories/2021/first-story/index.html" in kept and "feeds/rss.xml" in kept
+    assert any(url.startswith("search/") for url in kept) and "sitemap.xml" in kept
+    pages = [u for u in again if u.endswith(".html") and not u.startswith(("stories/", "campaigns/"))]
+    assert pages  # pages MkDocs' theme writes itself are still written afresh
+
+    site.story("second-story", body="The second story, corrected.\n")
+    assert edited.read_text(encoding="utf-8").endswith("corrected.\n")
+    site.build()
+    after = inodes(site)
+    assert after["stories/2021/second-story/index.html"] != again["stories/2021/second-story/index.html"]
+    assert "corrected" in site.page("stories/2021/second-story")
+    assert after["stories/2021/first-story/index.html"] == again["stories/2021/first-story/index.html"]
+
+
+def test_a_failed_rebuild_leaves_the_previous_site_and_its_files_untouched(site: SiteDir) -> None:
+    site.campaign()
+    site.story("a-story")
+    site.build()
+    before, contents = inodes(site), site.files()
+    site.story("a-story", title="")  # an empty title fails the build
+    with pytest.raises(BaseException):
+        site.build()
+    assert inodes(site) == before and site.files() == contents
+    written = [url for url in before if url.endswith((".html", ".xml", ".json"))]  # cards are linked from the cache
+    assert written and all(os.stat(site.root / "site" / url).st_nlink == 1 for url in written)
