@@ -6,7 +6,8 @@
 //    parses them), keys in the contract's order, empty optional fields left out instead of
 //    written as "" (which the check refuses), and bylines that are plain names kept as plain
 //    names: the form edits every byline as {name, display, ...}, and a byline that is only a
-//    name is written back as `by: ["Editorial team"]`, so existing files do not change.
+//    name is written back as `by: ["Editorial team"]`, and comments above a key stay above it,
+//    so existing files do not change.
 /* global CMS, jsyaml */
 (function () {
   "use strict";
@@ -90,6 +91,25 @@
   // The order of the fields in each file read, so that saving keeps it (Decap hands toFile the
   // form's order). A story is known by its id, which never changes; others by what names them.
   var ORDERS = {};
+  // Whole-line comments above a top-level key (a maintainer's note in a campaign file), put back
+  // above the same key on saving: YAML parsers drop comments.
+  var COMMENTS = {};
+  function commentsIn(yaml) {
+    var found = {}, pending = [];
+    yaml.split(/\r?\n/).forEach(function (line) {
+      if (/^\s*#/.test(line)) { pending.push(line); return; }
+      var key = /^([A-Za-z_][\w-]*):/.exec(line);
+      if (key && pending.length) { found[key[1]] = pending; }
+      if (key || line.trim() === "") pending = [];
+    });
+    return found;
+  }
+  function withComments(yaml, comments) {
+    return yaml.split("\n").map(function (line) {
+      var key = /^([A-Za-z_][\w-]*):/.exec(line);
+      return key && comments[key[1]] ? comments[key[1]].concat(line).join("\n") : line;
+    }).join("\n");
+  }
   function identity(data) {
     return data.id ? "id:" + data.id : data.hashtag ? "campaign:" + data.hashtag : "person:" + (data.name || "");
   }
@@ -101,6 +121,7 @@
       var data = jsyaml.load(match[1], { schema: jsyaml.CORE_SCHEMA }) || {};
       if ("by" in data) data.by = bylinesIn(data.by);
       ORDERS[identity(data)] = Object.keys(data);
+      COMMENTS[identity(data)] = commentsIn(match[1]);
       data.body = match[2];
       return data;
     },
@@ -115,6 +136,7 @@
         schema: jsyaml.CORE_SCHEMA, lineWidth: -1, noRefs: true, quoteStyle: "double",
         transform: function (documents) { documents.forEach(function (d) { house(d.contents); }); },
       });
+      yaml = withComments(yaml, COMMENTS[identity(data)] || {});
       return "---\n" + yaml + "---\n" + (data.body || "");
     },
   });
