@@ -29,7 +29,6 @@ URL = "admin/"
 PACKAGE = Path("node_modules") / "decap-cms"
 YAML_JS = Path("node_modules") / "js-yaml" / "dist" / "browser" / "js-yaml.umd.min.js"  # for admin_editor.js
 FORMAT = "stories-frontmatter"  # registered by admin_editor.js
-STYLESHEET = "../assets/stories.css"  # the site's own stylesheet, for the preview pane
 
 # The policy the editor works under, found by driving it in Chromium (create a story, upload a
 # photo, save; edit a title) and reading every `securitypolicyviolation` from `default-src 'none'`
@@ -324,10 +323,12 @@ def index_html(settings: Settings) -> str:
 """
 
 
-def editor_js() -> str:
+def editor_js(stylesheet: str = "") -> str:
+    """admin_editor.js with the address of the site's stylesheet (site-relative, content-hashed:
+    `assets/stories.<hash>.css`, known only once the build has made it) for the preview pane."""
     source = (Path(__file__).parent / "admin_editor.js").read_text(encoding="utf-8")
-    return source.replace("CMS.registerPreviewStyle(STYLESHEET)", f"CMS.registerPreviewStyle({json.dumps(STYLESHEET)})")
-
+    href = "../" + stylesheet.lstrip("/") if stylesheet else ""
+    return source.replace("var STYLESHEET = null;", f"var STYLESHEET = {json.dumps(href or None)};", 1)
 
 
 class _PlainDumper(yaml.SafeDumper):
@@ -358,8 +359,12 @@ def bundle_files(root: Path) -> list[tuple[str, Path]]:
     return [(URL + p.name, p) for p in [dist / "decap-cms.js", *chunks]] + [(URL + "js-yaml.min.js", base / YAML_JS)]
 
 
-def admin_files(settings: Settings, pub: Publication | None) -> tuple[list[tuple[str, bytes]], list[tuple[str, Path]]]:
-    """The files of `/admin/`: generated ones (bytes) and the bundle (paths to link)."""
+def admin_files(settings: Settings, pub: Publication | None, stylesheet: str = "",
+                ) -> tuple[list[tuple[str, bytes]], list[tuple[str, Path]]]:  # fmt: skip
+    """The files of `/admin/`: generated ones (bytes) and the bundle (paths to link).
+
+    `stylesheet` is the site's stylesheet as pages link it (`assets/stories.<hash>.css`).
+    """
     config = editor_config(settings, pub)
     problems = contract_mismatches(config)
     if problems:
@@ -369,6 +374,6 @@ def admin_files(settings: Settings, pub: Publication | None) -> tuple[list[tuple
     generated = [
         (URL + "index.html", index_html(settings).encode()),
         (URL + "config.yml", text.encode()),
-        (URL + "editor.js", editor_js().encode()),
+        (URL + "editor.js", editor_js(stylesheet).encode()),
     ]
     return generated, bundle_files(settings.root)

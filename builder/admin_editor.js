@@ -11,7 +11,8 @@
 /* global CMS, jsyaml */
 (function () {
   "use strict";
-  CMS.registerPreviewStyle(STYLESHEET);
+  var STYLESHEET = null;  // builder/admin.py writes the site's hashed stylesheet here
+  if (STYLESHEET) CMS.registerPreviewStyle(STYLESHEET);
 
   var FENCE = /^---\r?\n([\s\S]*?)\r?\n?---\r?\n?([\s\S]*)$/;
   var DEFAULT_FALSE = ["draft", "withdrawn", "minor"];

@@ -127,8 +127,12 @@ def _card_problem(exc: CardError) -> ContentError:
     return ContentError([Problem("mkdocs.yml", 1, f"social card: {exc}")])
 
 
-def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir: Path | None = None) -> Build:
+def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir: Path | None = None,
+            stylesheet: str = "") -> Build:  # fmt: skip
     """Everything the site will contain; raises ContentError before anything is written.
+
+    `stylesheet` is the site's hashed stylesheet (`assets/stories.<hash>.css`), which the
+    editor's preview pane at /admin/ uses.
 
     Work for the worker pool overlaps work in this process, so both cores stay busy: images are
     encoded while Markdown is rendered, and the social cards are drawn while the pages, feeds
@@ -160,7 +164,7 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     files = [StaticFile(f.url, content=f.content) for f in text.feeds]
     files += [StaticFile(f"search/{name}", content=data) for name, data in sorted(text.search_files.items())]
     files += [StaticFile(url, source=path) for url, path in sorted(derivatives.items())]
-    editor, bundle = admin_files(settings, pub)
+    editor, bundle = admin_files(settings, pub, stylesheet)
     files += [StaticFile(url, content=data) for url, data in editor] + [StaticFile(u, source=p) for u, p in bundle]
     search = text.search
     report = publication_report(pub) + (

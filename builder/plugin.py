@@ -105,8 +105,9 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         except ClockError as exc:
             raise PluginError(str(exc)) from None
         os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
+        self.assets = self.site_assets(config)  # first: the editor's preview links the stylesheet
         try:
-            self.build = prepare(settings, now, preview=preview)
+            self.build = prepare(settings, now, preview=preview, stylesheet=self.assets["css"].url)
         except ContentError as exc:
             raise PluginError(str(exc)) from None
         for line in self.build.report:
@@ -117,7 +118,6 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.bulk = [p for p in self.build.pages if p.src_uri not in in_nav]
         self.shells, self.sitemap, self.script_hashes = {}, [], set()
         self.site_head = "\n".join(shell.feed_links_html(self.build.pages[0].feeds, settings))
-        self.assets = self.site_assets(config)
         self.final_dir = Path(config.site_dir)
         self.staging = output.staging_dir(self.final_dir)
         config.site_dir = str(self.staging)
