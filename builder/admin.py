@@ -302,6 +302,12 @@ def _compare(where: str, editor: list[str], loader: Iterable[str]) -> list[str]:
             + [f"{where}: editor field `{k}` is not a loader key" for k in editor if k not in loader])  # fmt: skip
 
 
+def header_policy() -> str:
+    """The policy `_headers` sends with /admin/*: the hosted editor's, without the local backend
+    (the page's <meta> adds it; under a host's header the two are both enforced)."""
+    return CSP.format(local="").replace("  ", " ").replace(" ;", ";")
+
+
 def index_html(settings: Settings) -> str:
     policy = CSP.format(local=f"http://localhost:{settings.editor_port}")
     return f"""<!doctype html>

@@ -89,10 +89,33 @@ def protect(document: str) -> tuple[str, list[str]]:
     return document[:at] + tags + document[at:], hashes
 
 
-def headers_file(hashes: Iterable[str], own_policies: dict[str, str] | None = None) -> bytes:
-    """`_headers` for every path; `own_policies` maps a path pattern to a page's own policy."""
-    lines = ["/*", f"  Content-Security-Policy: {policy(hashes, header=True)}"]
-    lines += [f"  {name}: {value}" for name, value in HEADERS]
-    for pattern, own in sorted((own_policies or {}).items()):
-        lines += [pattern, f"  ! Content-Security-Policy", f"  Content-Security-Policy: {own}"]
+def headers_file(hashes: Iterable[str], own_policies: dict[str, str] | None = None,
+                 tops: Iterable[str] = ()) -> bytes:  # fmt: skip
+    """`_headers`: the site-wide policy as a header, and each folder in `own_policies` its own.
+
+    Netlify and Cloudflare Pages apply *every* block whose pattern matches a path, and a header
+    named in two blocks is sent twice (or comma-joined): two CSPs, both enforced, so a `/*`
+    policy would still forbid the editor under `/admin/*` what its own block allows. Cloudflare's
+    `! Header` detach is unknown to Netlify. So the blocks never overlap: `/*` carries only the
+    headers every file shares, and the site-wide CSP is written per top-level entry of the site
+    (`tops`: `/stories/*`, `/index.html`, ...), except those with a policy of their own. A path
+    outside every block (a 404) still gets the page's own `<meta>` policy and X-Frame-Options.
+    """
+    own_policies = own_policies or {}
+    if not own_policies:
+        lines = ["/*", f"  Content-Security-Policy: {policy(hashes, header=True)}"]
+        lines += [f"  {name}: {value}" for name, value in HEADERS]
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    site = f"  Content-Security-Policy: {policy(hashes, header=True)}"
+    lines = ["/*", *(f"  {name}: {value}" for name, value in HEADERS), "  X-Frame-Options: DENY"]
+    patterns = ["/"]
+    for top in sorted(set(tops)):
+        folder = f"/{top.strip('/')}/*"
+        if folder in own_policies:
+            continue
+        patterns += [folder] if top.endswith("/") else [f"/{top}"]
+    for pattern in patterns:
+        lines += [pattern, site]
+    for pattern, own in sorted(own_policies.items()):
+        lines += [pattern, f"  Content-Security-Policy: {own}; frame-ancestors 'none'"]
     return ("\n".join(lines) + "\n").encode("utf-8")

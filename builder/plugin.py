@@ -20,7 +20,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import assets, csp, output, shell
+from . import admin, assets, csp, output, shell
 from .files import Refusal
 from .images import Unusable
 from .pages import GeneratedPage
@@ -242,7 +242,10 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         xml, compressed = shell.sitemap(self.sitemap)
         generated = [(f.url, f.content) for f in self.build.files if f.content is not None]
         generated += [("sitemap.xml", xml), ("sitemap.xml.gz", compressed)]
-        generated.append(("_headers", csp.headers_file(self.script_hashes)))
+        tops = {p.name + ("/" if p.is_dir() else "") for p in self.staging.iterdir()}
+        tops |= {url.split("/")[0] + ("/" if "/" in url else "") for url, _ in generated}
+        own = {"/" + admin.URL + "*": admin.header_policy()}
+        generated.append(("_headers", csp.headers_file(self.script_hashes, own, tops)))
         output.write_files(self.staging, generated, previous)
 
     def on_build_error(self, *, error: Exception) -> None:

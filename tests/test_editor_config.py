@@ -155,3 +155,23 @@ def test_opening_and_saving_an_entry_in_the_editor_changes_no_byte(tmp_path):
     assert json.loads(done.stdout)[str(tmp_path / "new.md")] == (
         '---\nid: "urn:uuid:1"\nby:\n  - "Editorial team"\n  - name: "Sam"\n    display: pseudonym\n---\nText\n'
     )
+
+
+def test_headers_give_admin_its_own_policy_and_no_block_overlaps_it():
+    """Hosts apply every matching `_headers` block: no site-wide CSP may also reach /admin/*."""
+    from builder import csp
+
+    text = csp.headers_file(["'sha256-x'"], {"/admin/*": admin.header_policy()},
+                            ["index.html", "stories/", "admin/", "assets/"]).decode()  # fmt: skip
+    blocks: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if line.startswith("/"):
+            current = blocks.setdefault(line, [])
+        else:
+            current.append(line.strip())
+    assert not any(h.startswith("Content-Security-Policy") for h in blocks["/*"])
+    covering_admin = [p for p in blocks if p in ("/*", "/admin/*") or "/admin/".startswith(p.rstrip("*"))]
+    csps = [h for p in covering_admin for h in blocks[p] if h.startswith("Content-Security-Policy")]
+    assert len(csps) == 1 and "'unsafe-eval'" in csps[0] and "localhost" not in csps[0]
+    assert "'unsafe-eval'" not in blocks["/stories/*"][0] and "frame-ancestors 'none'" in blocks["/stories/*"][0]
+    assert set(blocks) == {"/*", "/", "/index.html", "/stories/*", "/assets/*", "/admin/*"}
