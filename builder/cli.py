@@ -52,7 +52,12 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    return _mkdocs("serve", "--config-file", args.config, "--dev-addr", args.dev_addr)
+    from .preview import serve  # the server and its file watcher load only for `serve`
+
+    return serve(Path(args.config), args.dev_addr or DEFAULT_ADDR, explicit=args.dev_addr is not None)
+
+
+DEFAULT_ADDR = "127.0.0.1:8000"
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -86,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=cmd_build)
 
     p = sub.add_parser("serve", help="preview on a local server, drafts and scheduled stories included")
-    p.add_argument("--dev-addr", default="127.0.0.1:8000")
+    p.add_argument("--dev-addr", metavar="HOST:PORT",
+                   help=f"where to serve (default {DEFAULT_ADDR}, or the next free port if it is busy)")
     p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("new", help="start a new story, ambassador or campaign file")

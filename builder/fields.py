@@ -78,8 +78,9 @@ class Fields:
             else:
                 self.problem(None, f"missing required field `{key}`", hint)
         elif isinstance(value, str) and value.strip() in PLACEHOLDERS:
+            # Reported, and kept: the problem stops `check` and `build`, while the preview can
+            # still show the draft, placeholders and all, under its list of what to fill in.
             self.problem(key, f"`{key}` still holds the template's placeholder {value!r}", "write the real value")
-            return None
         return value
 
     def text(self, key: str, required: bool = False, allow_empty: bool = False, hint: str = "") -> str | None:

@@ -21,7 +21,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from . import images, output, shell
-from .pages import GeneratedPage
+from .pages import GeneratedPage, Kind
 from .pipeline import Build, ContentError, build_summary, image_settings, prepare
 from .progress import Progress
 from .publish import build_clock
@@ -97,6 +97,8 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.started = 0.0
         self.final_dir: Path | None = None
         self.staging: Path | None = None
+        self.theme_only = False  # set by `render_theme`: the theme's pages for the preview, no content
+        self.theme_pages: dict[str, str] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -109,17 +111,19 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.started = time.perf_counter()
         now = build_clock()
         os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
+        in_nav = set(_nav_files(config.nav or []))
+        self.image_settings = image_settings(settings)
+        self.shells, self.sitemap = {}, []
+        if self.theme_only:
+            return self._theme_config(config, in_nav)
         try:
             self.build = prepare(settings, now, preview=preview)
         except ContentError as exc:
             raise PluginError(str(exc)) from None
         for line in self.build.report:
             log.info(line)
-        in_nav = set(_nav_files(config.nav or []))
-        self.image_settings = image_settings(settings)
         self.themed = {p.src_uri: p for p in self.build.pages if p.src_uri in in_nav}
         self.bulk = [p for p in self.build.pages if p.src_uri not in in_nav]
-        self.shells, self.sitemap = {}, []
         self.site_head = "\n".join(shell.feed_links_html(self.build.pages[0].feeds, settings))
         self.final_dir = Path(config.site_dir)
         self.staging = output.staging_dir(self.final_dir)
@@ -129,8 +133,19 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         logging.getLogger("mkdocs").addHandler(self.warnings)
         return config
 
+    def _theme_config(self, config: MkDocsConfig, in_nav: set[str]) -> MkDocsConfig:
+        """Theme-only: each generated page of the navigation and one shell per depth, all markers."""
+        docs = Path(config.docs_dir)
+        marker = GeneratedPage("", Kind.HOME, shell.TITLE, shell.CONTENT)
+        self.themed = {uri: marker for uri in in_nav if not (docs / uri).exists()}
+        self.bulk = [GeneratedPage("x/" * level, Kind.STORY, shell.TITLE, "") for level in range(1, THEME_DEPTHS + 1)]
+        self.final_dir = Path(config.site_dir)
+        self.staging = output.staging_dir(self.final_dir)
+        config.site_dir = str(self.staging)
+        return config
+
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        assert self.build is not None
+        assert self.build is not None or self.theme_only
         for file in list(files):
             source = Path(file.abs_src_path or "")
             if source.suffix.lower() in images.STATIC_SUFFIXES and source.is_relative_to(config.docs_dir):
@@ -145,7 +160,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         for level in sorted({shell.depth(p.url) for p in self.bulk}):
             uri = shell.shell_url(level) + "index.md"
             files.append(File.generated(config, uri, content="", inclusion=InclusionLevel.NOT_IN_NAV))
-        for static in self.build.files:
+        for static in self.build.files if self.build else ():
             if static.content is not None:
                 files.append(File.generated(config, static.url, content=static.content))
         return files
@@ -160,6 +175,9 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         if generated is None:
             page.meta["head_extra"] = self.site_head
             return markdown
+        if self.theme_only:
+            page.meta.update(title=shell.TITLE, description=shell.DESCRIPTION, head_extra=shell.HEAD)
+            return ""
         page.meta.update(title=generated.title, description=generated.description,
                          head_extra=shell.head_html(generated, self.settings))  # fmt: skip
         return ""
@@ -168,6 +186,8 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         if page.file.src_uri.startswith(shell.SHELLS):
             return shell.CONTENT
         generated = self.themed.get(page.file.src_uri)
+        if generated and self.theme_only:
+            return shell.CONTENT
         return generated.html if generated else html
 
     def on_post_page(self, output_html: str, *, page: Page, config: MkDocsConfig) -> str:
@@ -176,6 +196,9 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             self.shells[shell.depth(page.url)] = output_html
             return output_html
         generated = self.themed.get(uri)
+        if self.theme_only and generated:
+            self.theme_pages[page.url] = output_html
+            return output_html
         self.sitemap.append((page.canonical_url, generated.updated if generated else ""))
         if generated is None:
             return output_html
@@ -184,7 +207,11 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.staging and self.final_dir
         logging.getLogger("mkdocs").removeHandler(self.warnings)
-        if config.strict and self.warnings.count:
+        if self.theme_only:
+            self.theme_pages.update((shell.SHELLS + str(level), html) for level, html in self.shells.items())
+            quiet_alternate_prefetch(self.staging)
+            output.swap_into_place(self.staging, self.final_dir)
+        elif config.strict and self.warnings.count:
             output.discard(self.staging)
             log.error("strict mode: %d warnings, the previous site is left in place", self.warnings.count)
         else:
@@ -212,8 +239,35 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         if self.staging:
             output.discard(self.staging)
 
+
     def on_serve(self, server, *, config: MkDocsConfig, builder):
         root = Path(config.config_file_path).parent
         for folder in ("stories", "campaigns"):
             server.watch(str(root / folder))
         return server
+
+
+THEME_DEPTHS = 8  # deeper than any generated page: "tags/x/page/2/" is 4
+
+
+def render_theme(config_file: Path, site_dir: Path) -> tuple[dict[str, str], str]:
+    """The theme around the content, for `builder.preview`, which renders content itself.
+
+    Builds the site with no stories, campaigns or profiles into `site_dir` (assets and the
+    pages of `site_src/`), and returns, with the theme's language, each themed page as HTML
+    with the `shell` markers in place of its own title, head and content: the generated pages
+    of the navigation keyed by URL ("", "stories/", ...) and one shell per depth keyed
+    "_shells/<depth>". Any error (a bad mkdocs.yml, a broken template) is raised as it comes.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = load_config(str(config_file), site_dir=str(site_dir), strict=False)
+    plugin = config.plugins["stories"]
+    plugin.theme_only = True
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        build(config)
+    finally:
+        config.plugins.on_shutdown()
+    return plugin.theme_pages, config.theme["language"]
