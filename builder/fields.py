@@ -43,6 +43,10 @@ PLACEHOLDERS = frozenset({
 })  # fmt: skip
 
 
+# Word and phone keyboards turn "..." into “...”: YAML keeps those as part of the text.
+_CURLY_OPEN, _CURLY_CLOSE = "“„‘‚", "”“’‘"
+
+
 def nearest(value: str, choices: Iterable[str]) -> str:
     """A 'did you mean' hint, or '' when nothing is close."""
     match = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
@@ -94,6 +98,9 @@ class Fields:
         if not value and not allow_empty:
             self.problem(key, f"`{key}` is empty")
             return None
+        if len(value) > 1 and value[0] in _CURLY_OPEN and value[-1] in _CURLY_CLOSE:
+            self.problem(key, f"`{key}` is wrapped in curly “smart” quotes, which would be published with it",
+                         f'use straight quotes: {key}: "{value[1:-1]}"')  # fmt: skip
         return value
 
     def flag(self, key: str) -> bool:

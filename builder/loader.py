@@ -23,6 +23,7 @@ from .settings import Settings
 from .source import LineMap, SourceError, read_source
 
 SLUG = re.compile(r"^[a-z0-9-]+$")
+CANONICAL_ID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 CAMPAIGN_DIR = re.compile(r"^(\d{4})-[a-z0-9-]+$")
 LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
@@ -70,7 +71,7 @@ class _Reader:
         try:
             source = read_source(path)
         except SourceError as exc:
-            self.problems.append(Problem(self.rel(path), exc.line, exc.message))
+            self.problems.append(Problem(self.rel(path), exc.line, exc.message, exc.hint))
             return None
         h1 = body_headings_problem(source.body)
         if h1 is not None:
@@ -158,11 +159,15 @@ class _Reader:
             fields.problem(None, "stories live in stories/<year>/<slug>.md")
         fresh_id = f'id: "urn:uuid:{uuid.uuid4()}"'
         story_id = fields.text("id", required=True, hint=f"add the line {fresh_id} and never change it")
-        if story_id and story_id.startswith("urn:uuid:") and not _valid_uuid(story_id[9:]):
-            fields.problem("id", f"`id` is not a valid UUID: {story_id!r}", f"e.g. {fresh_id}")
-            story_id = None
+        if story_id:
+            story_id = self.story_id(fields, story_id, fresh_id)
         title = fields.text("title", required=True)
         when = fields.instant("date", self.settings.zone, required=True)
+        if when and year_dir.isdigit() and when.astimezone(self.settings.zone).year != int(year_dir):
+            year = when.astimezone(self.settings.zone).year
+            fields.problem("date", f"`date` is in {year} but the file is in the folder stories/{year_dir}/",
+                           f"move the file to stories/{year}/ (and list its old address under `aliases` if it "
+                           "was published), or correct the date")  # fmt: skip
         summary = fields.text("summary", required=True)
         storytellers = fields.texts("storytellers")
         self.refer(fields, "storytellers", "ambassador", storytellers)
@@ -190,6 +195,9 @@ class _Reader:
         warning = fields.text("content_warning")
         draft = fields.flag("draft")
         consent = self.consent(fields)
+        if not body.strip() and not (consent and consent.withdrawn):  # a withdrawal blanks the text
+            self.problems.append(Problem(fields.path, self.lines[fields.path].body, "the story has no text",
+                                         "write the story below the closing '---' line"))  # fmt: skip
         fields.unknown_keys(STORY_KEYS)
         if None in (story_id, title, when, summary, consent):
             return None
@@ -200,6 +208,26 @@ class _Reader:
             origin=origin, place=place, lang=lang, translation_of=translation_of, image=image,
             content_warning=warning, draft=draft,
         )  # fmt: skip
+
+    def story_id(self, fields: Fields, story_id: str, fresh_id: str) -> str | None:
+        """The id as feeds need it: `urn:uuid:` and an RFC 4122 UUID in lower case, exactly.
+
+        A reader tells entries apart by the id's exact text, so a different spelling of the
+        same UUID is refused with the one spelling to use, never rewritten behind the file's back.
+        """
+        if CANONICAL_ID.fullmatch(story_id) and uuid.UUID(story_id[9:]).variant == uuid.RFC_4122:
+            return story_id
+        try:
+            parsed = uuid.UUID(story_id.removeprefix("urn:uuid:"))
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.variant == uuid.RFC_4122:
+            fields.problem("id", f"`id` must be written `urn:uuid:` and the UUID in lower case, with no braces: "
+                                 f"{story_id!r}", f'write id: "{parsed.urn}"')  # fmt: skip
+        else:
+            fields.problem("id", f"`id` is not `urn:uuid:` and a valid UUID: {story_id!r}",
+                           f"a new story can take {fresh_id}; a published story keeps its id")  # fmt: skip
+        return None
 
     def bylines(self, fields: Fields) -> tuple[Person, ...]:
         value = fields.meta.get("by")
@@ -276,14 +304,6 @@ class _Reader:
             return None
         return Ambassador(path.stem, fields.path, path.parent.parent.name, person, origin[0], lives_in,
                           role, consent, body, arrived, photo)  # fmt: skip
-
-
-def _valid_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _valid_lang(tag: str) -> bool:

@@ -505,6 +505,16 @@ class _Handler(BaseHTTPRequestHandler):
 # -- watching and serving ---------------------------------------------------------------------------
 
 
+def _close_events() -> bool:
+    """Whether the observer reports a file closed after writing (inotify does)."""
+    from watchdog.observers import Observer
+
+    return "inotify" in Observer.__module__
+
+
+CLOSE_EVENTS = False  # set when the watcher starts
+
+
 class _Watcher:
     """File system events (inotify through watchdog) to refreshes, saves close together merged."""
 
@@ -523,7 +533,10 @@ class _Watcher:
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event) -> None:
                 paths = [str(getattr(event, "src_path", "")), str(getattr(event, "dest_path", "") or "")]
-                if event.event_type in ("opened", "closed_no_write"):
+                # A save is truncate, write(s), close: act on the close, not on each write.
+                if event.event_type in ("opened", "closed_no_write") or (
+                    event.event_type == "modified" and (event.is_directory or CLOSE_EVENTS)
+                ):
                     return
                 if any(p.startswith(str(root / "site_src")) or p == str(preview.config_file) for p in paths):
                     watcher.theme_pending.set()
@@ -534,6 +547,8 @@ class _Watcher:
                         watcher.paths.update(Path(p) for p in paths if p)
                 watcher.pending.set()
 
+        global CLOSE_EVENTS
+        CLOSE_EVENTS = _close_events()
         self.observer = Observer()
         handler = Handler()
         for folder in ("stories", "campaigns", "site_src"):

@@ -17,6 +17,8 @@ from typing import Any
 import frontmatter
 import yaml
 
+from . import yaml_errors
+
 
 class LineMap(dict):
     """A mapping from YAML that remembers the line (1-based, in the file) of each key."""
@@ -68,10 +70,11 @@ _ContentLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 class SourceError(Exception):
     """A file that cannot be read as front matter + body, with the line to blame."""
 
-    def __init__(self, line: int, message: str) -> None:
+    def __init__(self, line: int, message: str, hint: str = "") -> None:
         super().__init__(message)
         self.line = line
         self.message = message
+        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -90,12 +93,7 @@ def parse_yaml(text: str, line_offset: int = 0) -> Any:
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.context_mark or exc.problem_mark
-        line = (mark.line + 1 + line_offset) if mark else line_offset + 1
-        detail = "; ".join(filter(None, (exc.context, exc.problem)))
-        if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
-            detail += f" (noticed at line {exc.problem_mark.line + 1 + line_offset})"
-        raise SourceError(line, f"YAML syntax error: {detail}") from None
+        raise SourceError(*yaml_errors.explain(text, exc, line_offset)) from None
     finally:
         loader.dispose()
 
@@ -112,7 +110,8 @@ def read_source(path: Path) -> SourceFile:
     try:
         raw_meta, body = _HANDLER.split(text)
     except ValueError:
-        raise SourceError(1, "front matter is not closed by a line '---'") from None
+        where = yaml_errors.not_closed(text.split("\n"))
+        raise SourceError(where, yaml_errors.NOT_CLOSED, f"add a line '---' above line {where}, after the last field") from None
     meta = parse_yaml(raw_meta)
     if meta is None:
         meta = LineMap()

@@ -373,7 +373,7 @@ def test_pull_request_template_has_a_consent_checklist():
 
 # -- the guide explains every check message ------------------------------------------------------------
 
-_MESSAGE_ARG = {"problem": 1, "Problem": 2, "SourceError": 1}
+_MESSAGE_ARG = {"problem": 1, "Problem": 2, "SourceError": 1, "_Mistake": 0, "Explained": 1}
 
 
 def _template(node: ast.AST) -> str:
@@ -390,7 +390,7 @@ def _template(node: ast.AST) -> str:
 def check_messages() -> list[str]:
     """Every message the content check can give, read from the code."""
     messages = []
-    for module in ("source", "fields", "loader", "anonymity"):
+    for module in ("source", "fields", "loader", "anonymity", "yaml_errors"):
         tree = ast.parse((PROJECT / "builder" / f"{module}.py").read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
