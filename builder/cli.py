@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .models import Problem
-from .pipeline import check, publication_report
+from .pipeline import check, held_lines, publication_report
 from .publish import build_clock
 from .scaffold import KINDS, scaffold
 from .settings import load_settings
@@ -38,6 +38,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     if args.report and pub is not None:
         print("\n".join(publication_report(pub)))
+    elif pub is not None:
+        for line in held_lines(pub):  # what will not appear is part of "content OK"
+            print(f"::notice title=Held back::{line}" if args.format == "github" else line)
     print("content OK", file=sys.stderr)
     return 0
 

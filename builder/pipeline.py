@@ -19,7 +19,7 @@ from .loader import load_content
 from .models import Display, Image, Problem
 from .pages import GeneratedPage, SiteIndex, generate_pages
 from .progress import Progress
-from .publish import Publication, publish
+from .publish import Hold, Publication, publish
 from .search import SearchDoc, SearchReport, build_index
 from .render import render_bodies
 from .settings import Settings
@@ -55,12 +55,29 @@ class Build:
 
 
 def publication_report(pub: Publication) -> tuple[str, ...]:
-    lines = [str(h) for h in pub.held]
+    lines = list(held_lines(pub))
     feed_items = sum(1 for s in pub.stories if pub.in_feeds(s))
     lines.append(
         f"published: {len(pub.stories)} stories, {len(pub.ambassadors)} profiles, "
         f"{len(pub.campaigns)} campaigns, {feed_items} stories in feeds"
     )
+    return tuple(lines)
+
+
+_UNTIL = {
+    Hold.DRAFT: "until `draft: true` is removed",
+    Hold.SCHEDULED: "until then: it appears at the first build after that time",
+    Hold.CONSENT_EXPIRED: "until the consent is renewed: a new `expires`, or none",
+    Hold.NO_WEB_CONSENT: "until the consent `scope` includes `web`",
+}
+
+
+def held_lines(pub: Publication) -> tuple[str, ...]:
+    """One line per story or profile that will not be shown: why, and until when."""
+    lines = []
+    for held in pub.held:
+        until = _UNTIL.get(held.hold)
+        lines.append(f"{held} ({until})" if until else str(held))
     return tuple(lines)
 
 
