@@ -15,6 +15,8 @@ from typing import Iterable
 
 from babel import Locale, UnknownLocaleError
 
+from .aliases import moved_problems, read_manifest
+from .aliases import normalise as normalise_alias
 from .anonymity import KeyLines, anonymity_problems
 from .fields import PLACEHOLDERS, Fields, nearest
 from .models import Ambassador, Campaign, Consent, Content, Display, Image, Person, Problem, Scope, Story
@@ -33,7 +35,7 @@ COUNTRIES = frozenset(
 
 STORY_KEYS = (
     "id", "title", "date", "summary", "storytellers", "by", "campaign", "tags", "origin", "place",
-    "lang", "translation_of", "image", "image_alt", "content_warning", "draft", "consent",
+    "lang", "translation_of", "image", "image_alt", "content_warning", "draft", "consent", "aliases",
 )  # fmt: skip
 CAMPAIGN_KEYS = (
     "year", "title", "hashtag", "theme", "date", "partners", "summary", "image", "image_alt",
@@ -194,6 +196,16 @@ class _Reader:
         image = self.image(fields, path, "image", "image_alt")
         warning = fields.text("content_warning")
         draft = fields.flag("draft")
+        aliases = []
+        for value in fields.texts("aliases"):
+            alias = normalise_alias(value, self.settings)
+            if alias is None:
+                fields.problem("aliases", f"`aliases` holds {value!r}, which is not an address on this site",
+                               'write the old address, e.g. "stories/2020/old-name/"')  # fmt: skip
+            elif alias == f"stories/{year_dir}/{slug}/":
+                fields.problem("aliases", f"`aliases` holds the story's own address {alias!r}", "remove it")
+            else:
+                aliases.append(alias)
         consent = self.consent(fields)
         if not body.strip() and not (consent and consent.withdrawn):  # a withdrawal blanks the text
             self.problems.append(Problem(fields.path, self.lines[fields.path].body, "the story has no text",
@@ -206,7 +218,7 @@ class _Reader:
             title=title, date=when, summary=summary, consent=consent, body=body,
             storytellers=storytellers, by=by, campaign=campaign, tags=tuple(dict.fromkeys(tags)),
             origin=origin, place=place, lang=lang, translation_of=translation_of, image=image,
-            content_warning=warning, draft=draft,
+            content_warning=warning, draft=draft, aliases=tuple(dict.fromkeys(aliases)),
         )  # fmt: skip
 
     def story_id(self, fields: Fields, story_id: str, fresh_id: str) -> str | None:
@@ -325,6 +337,25 @@ def _check_unique(reader: _Reader, items: Iterable, key, what: str) -> None:
             reader.problems.append(Problem(item.path, line, f"duplicate {what} {value!r}: also in {first[value]}"))
         else:
             first[value] = item.path
+
+
+def _check_addresses(reader: _Reader, content: Content) -> None:
+    """Every address belongs to one story; none that a story was published at is left behind."""
+    owner = {s.url: s.path for s in content.stories}
+    for story in content.stories:
+        for alias in story.aliases:
+            if alias in owner and owner[alias] != story.path:
+                line = reader.lines[story.path].of("aliases")
+                reader.problems.append(Problem(story.path, line, f"the alias {alias!r} is also the address of {owner[alias]}",
+                                               "an old address can lead to one story only"))  # fmt: skip
+            else:
+                owner[alias] = story.path
+
+    def line_of(story: Story) -> int:
+        at = reader.lines[story.path]
+        return at.of("aliases") if "aliases" in at.keys else at.of("id")
+
+    reader.problems += moved_problems(content.stories, read_manifest(reader.settings.root), line_of)
 
 
 def _check_refs(reader: _Reader, content: Content) -> None:
@@ -459,6 +490,7 @@ def assemble(settings: Settings, reads: Iterable[FileRead], anonymity=anonymity_
     _check_unique(reader, content.stories, lambda s: s.slug, "story slug")
     _check_unique(reader, content.ambassadors, lambda a: a.id, "ambassador id")
     _check_refs(reader, content)
+    _check_addresses(reader, content)
     reader.problems += anonymity(content, settings.regions, reader.lines)
     return content, sorted(set(reader.problems))
 

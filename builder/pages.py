@@ -523,6 +523,7 @@ def plan_pages(index: SiteIndex, markdown_to_html: Callable[[str], str]) -> list
     plan.append(("subscribe/", lambda: r.page(
         "subscribe/", Kind.SUBSCRIBE, "Subscribe", "subscribe.html", groups=feed_groups(pub, settings),
         description=f"Follow {settings.site_name} in a feed reader: RSS, Atom and JSON Feed.")))  # fmt: skip
-    plan += [(s.url, partial(lambda s: r.page(s.url, Kind.TOMBSTONE, "Story withdrawn", "tombstone.html",
-              robots="noindex", description="This story was withdrawn."), s)) for s in pub.tombstones]  # fmt: skip
+    plan += [(url, partial(lambda url: r.page(url, Kind.TOMBSTONE, "Story withdrawn", "tombstone.html",
+              robots="noindex", description="This story was withdrawn."), url))
+             for s in pub.tombstones for url in (s.url, *s.aliases)]  # fmt: skip  # the notice at old addresses too
     return plan

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from .aliases import record, redirect_files
 from .cards import PHOTO_PANEL, Card, CardError, CardImage, draw_cards, plan_cards
 from .feeds import FORMATS, EntryExtras, FeedFile, build_feeds, feed_links
 from .images import ImageReport, ImageSettings, Rendition, picture_html, process_images
@@ -163,6 +164,7 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     derivatives.update((card.url, card.path) for card in plan.images.values())
     files = [StaticFile(f.url, content=f.content) for f in text.feeds]
     files += [StaticFile(f"search/{name}", content=data) for name, data in sorted(text.search_files.items())]
+    files += [StaticFile(url, content=data) for url, data in redirect_files(pub.stories, settings)]
     files += [StaticFile(url, source=path) for url, path in sorted(derivatives.items())]
     search = text.search
     report = publication_report(pub) + (
@@ -172,6 +174,12 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
         f"search: {search.documents} pages, {search.terms} terms, {search.files} files, {search.bytes // 1024} KB",
     )
     return Build(publication=pub, pages=tuple(text.pages), files=tuple(files), report=report, images=image_report)
+
+
+def record_urls(build: Build, settings: Settings) -> None:
+    """After a published (not preview) build: remember each story's addresses for the next check."""
+    pub = build.publication
+    record(settings.root, [s for s in pub.stories if s.id not in pub.previewed] + list(pub.tombstones))
 
 
 class TextOutputs(NamedTuple):

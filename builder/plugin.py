@@ -22,7 +22,7 @@ from mkdocs.structure.pages import Page
 
 from . import images, output, shell
 from .pages import GeneratedPage, Kind
-from .pipeline import Build, ContentError, build_summary, image_settings, prepare
+from .pipeline import Build, ContentError, build_summary, image_settings, prepare, record_urls
 from .progress import Progress
 from .publish import build_clock
 from .settings import DEFAULT_REGIONS, DEFAULT_TAGS, Settings, from_options
@@ -97,6 +97,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.started = 0.0
         self.final_dir: Path | None = None
         self.staging: Path | None = None
+        self.preview_mode = False
         self.theme_only = False  # set by `render_theme`: the theme's pages for the preview, no content
         self.theme_pages: dict[str, str] = {}
 
@@ -107,7 +108,7 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         settings = self.settings = from_options(
             Path(config.config_file_path).parent, config.site_name, config.site_url or "", dict(self.config)
         )
-        preview = self.config.preview or self.serving or os.environ.get("STORIES_PREVIEW") == "1"
+        preview = self.preview_mode = self.config.preview or self.serving or os.environ.get("STORIES_PREVIEW") == "1"
         self.started = time.perf_counter()
         now = build_clock()
         os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
@@ -218,6 +219,8 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             self.write_bulk_pages(config)
             quiet_alternate_prefetch(self.staging)
             output.swap_into_place(self.staging, self.final_dir)
+            if not self.preview_mode:
+                record_urls(self.build, self.settings)
             log.info(build_summary(self.build, time.perf_counter() - self.started))
         config.site_dir = str(self.final_dir)
 

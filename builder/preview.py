@@ -44,6 +44,7 @@ from urllib.parse import unquote, urlsplit
 
 from .feeds import build_feeds, feed_links
 from .images import Rendition, picture_html, process_images
+from .aliases import redirect_files
 from .anonymity import anonymity_problems
 from .loader import FileRead, assemble, read_files
 from .models import Content, Problem
@@ -91,6 +92,7 @@ class Snapshot:
     renditions: dict[str, Rendition] = field(default_factory=dict)
     rendered: dict[str, GeneratedPage] = field(default_factory=dict)
     files: dict[str, bytes] | None = None  # feeds and search index, made when first fetched
+    redirects: dict[str, bytes] = field(default_factory=dict)  # "<alias>index.html" -> page
     search_ready: bool = False
     feeds_ready: bool = False
 
@@ -245,6 +247,7 @@ class Preview:
             self.version += 1
             snap = Snapshot(self.version, tuple(problems), settings, pub)
             snap.renditions = dict(self.renditions)
+            snap.redirects = dict(redirect_files(pub.stories, settings))
             snap.images = {d.url: d.cache_path for r in snap.renditions.values() for d in r.derivatives}
             try:
                 bodies = Bodies({s.id: s.body for s in pub.stories}, self.markdown, self.lock)
@@ -428,6 +431,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return self.send(200, document.encode("utf-8"), "text/html; charset=utf-8")
         elif url + "/" in snap.plan:
             return self.send(301, b"", "text/plain", {"Location": path + "/"})
+        redirect = snap.redirects.get(url + "index.html" if url.endswith("/") or not url else url)
+        if redirect is not None:
+            return self.send(200, redirect, "text/html; charset=utf-8")
         data = preview.generated_files(snap, url) if url.endswith((".xml", ".json")) else None
         if data is not None:
             return self.send(200, data, mimetypes.guess_type(url)[0] or "application/octet-stream")
