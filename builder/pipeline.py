@@ -16,13 +16,15 @@ from .aliases import record, redirect_files
 from .cards import PHOTO_PANEL, Card, CardError, CardImage, draw_cards, plan_cards
 from .feeds import FORMATS, EntryExtras, FeedFile, build_feeds, feed_links
 from .images import ImageReport, ImageSettings, Rendition, picture_html, process_images
-from .loader import load_content
-from .models import Display, Image, Problem
-from .pages import GeneratedPage, SiteIndex, generate_pages
+from .anonymity import KeyLines
+from .links import link_problems
+from .loader import assemble, read_files
+from .models import Content, Display, Image, Problem
+from .pages import GeneratedPage, SiteIndex, generate_pages, plan_pages
 from .progress import Progress
 from .publish import Hold, Publication, publish
 from .search import SearchDoc, SearchReport, build_index
-from .render import render_bodies
+from .render import render_bodies, render_body
 from .settings import Settings
 from .workers import Workers
 
@@ -95,8 +97,62 @@ def build_summary(build: Build, seconds: float) -> str:
 
 
 def check(settings: Settings, now: datetime) -> tuple[list[Problem], Publication | None]:
-    content, problems = load_content(settings)
-    return problems, (None if problems else publish(content, now))
+    content, problems, lines = load(settings)
+    if problems:
+        return problems, None
+    pub = publish(content, now)
+    memo: dict[str, str] = {}
+    problems = body_link_problems(content, pub, settings, lines, lambda s: memo.get(s.body) or memo.setdefault(s.body, render_body(s.body)))
+    return problems, (None if problems else pub)
+
+
+def load(settings: Settings) -> tuple[Content, list[Problem], dict[str, KeyLines]]:
+    """The content, its problems, and where each file's keys and body start."""
+    reads = read_files(settings)
+    content, problems = assemble(settings, reads.values())
+    return content, problems, {rel: r.lines for rel, r in reads.items() if r.lines is not None}
+
+
+SITE_SRC = "site_src"  # mkdocs.yml's docs_dir: its pages and pictures are part of the site
+
+
+def site_urls(pub: Publication, settings: Settings) -> set[str]:
+    """Every address the site will have: generated pages, feeds, redirects, pages of site_src/."""
+    index = SiteIndex(pub, settings, {}, None, feed_links(pub, settings), {})
+    urls = {url for url, _ in plan_pages(index, lambda text: "")}
+    urls |= {link.url for links in index.feeds.values() for link in links}
+    urls |= {alias for story in pub.stories for alias in story.aliases}
+    docs = settings.root / SITE_SRC
+    for path in docs.rglob("*") if docs.is_dir() else ():
+        rel = path.relative_to(docs).as_posix()
+        if rel.startswith("overrides/") or not path.is_file():
+            continue
+        if path.suffix == ".md":
+            rel = rel.removesuffix("index.md") if path.name == "index.md" else rel.removesuffix(".md") + "/"
+        urls.add(rel)
+    return urls
+
+
+def body_link_problems(
+    content: Content, pub: Publication, settings: Settings, lines: dict[str, KeyLines], html_of
+) -> list[Problem]:
+    """Body links to pages or anchors that will not exist (`links.link_problems`).
+
+    Published stories are checked against the published site, drafts and scheduled stories
+    against the site as the preview shows it (so a draft may link to another draft).
+    """
+    preview = publish(content, pub.now, preview=True)
+    live = {s.id for s in pub.stories if s.id not in pub.previewed}
+    sets: dict[bool, set[str]] = {}
+
+    def urls(story) -> set[str]:
+        shown = story.id in live
+        if shown not in sets:
+            sets[shown] = site_urls(pub if shown else preview, settings)
+        return sets[shown]
+
+    by_url = {s.url: s for s in preview.stories}
+    return link_problems(preview.stories, lambda s: lines[s.path].body, urls, settings, html_of, by_url)
 
 
 def image_settings(settings: Settings) -> ImageSettings:
@@ -140,7 +196,7 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     and search index are written (a card's file name comes from its content, so pages can link
     to it before it exists).
     """
-    content, problems = load_content(settings)
+    content, problems, lines = load(settings)
     if problems:
         raise ContentError(problems)
     pub = publish(content, now, preview=preview)
@@ -149,6 +205,11 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
         encoding = side.submit(make_images, pub, settings, cache, workers)
         texts = [s.body for s in pub.stories] + [c.body for c in pub.campaigns] + [a.body for a in pub.ambassadors]
         html = render_bodies(texts, cache / "html", workers)
+        rendered = dict(zip(texts, html))
+        links = body_link_problems(content, pub, settings, lines, lambda s: rendered.get(s.body) or render_body(s.body))
+        if links:
+            encoding.cancel()
+            raise ContentError(links)
         renditions, image_report = encoding.result()
         try:
             plan = plan_cards(social_cards(pub, settings, renditions), cache / "cards")

@@ -156,3 +156,43 @@ def test_new_refuses_a_name_taken_in_another_year(site, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "the name 'cooking-day' is taken by stories/2021/cooking-day.md" in err
     assert not (site.root / "stories/2026/cooking-day.md").exists()
+
+
+def test_body_links_to_missing_pages_and_anchors_are_reported_at_their_line(site):
+    from datetime import datetime, timezone
+
+    from builder.links import page_ids
+    from builder.pipeline import check
+    from builder.render import render_body
+
+    site.story("target", body="Intro.\n\n## Where we met\n\nText.\n")
+    ids = sorted(page_ids(render_body("## Where we met\n")))  # whatever the engine and sanitizer make of it
+    anchor = ids[0].removeprefix("user-content-") if ids else "no-heading-ids-yet"
+    site.story("later-draft", draft=True)
+    site.story("other-draft", draft=True, body="A draft may link to a draft: [draft](../later-draft/)\n")
+    body = (
+        "Fine: [the target](../target/), [home](/), [about](../../../about/).\n"
+        "Not yet published: [draft](../later-draft/).\n"
+        "Broken: [a typo](../targett/)\n"
+        "Broken anchor: [x](../target/#nowhere) and [in page](#nope)\n"
+        "```\n[in code](../not-checked/)\n```\n"
+        f"Fine anchor: [met](../target/#{anchor})\n"
+        '<a href="https://elsewhere.example/x">out of the site</a> and [a file](../target.md)\n'
+    )
+    path = site.story("linker", body=body)
+    problems, _ = check(load_settings(site.root / "mkdocs.yml"), datetime(2026, 11, 22, tzinfo=timezone.utc))
+    text = path.read_text(encoding="utf-8").split("\n")
+    line = {needle: next(i + 1 for i, l in enumerate(text) if needle in l)
+            for needle in ("a typo", "Broken anchor", "a file", "Not yet")}  # fmt: skip
+    got = [str(p) for p in problems]
+    linker = "stories/2021/linker.md"
+    expected = [
+        f"{linker}:{line['a typo']}: the link '../targett/' leads to a page that does not exist",
+        f"{linker}:{line['Not yet']}: the link '../later-draft/' leads to a page that does not exist",
+        f"{linker}:{line['Broken anchor']}: the link '../target/#nowhere' leads to #nowhere, which is not on that page",
+        f"{linker}:{line['Broken anchor']}: the link '#nope' leads to #nope, which is not on that page",
+        f"{linker}:{line['a file']}: the link '../target.md' points to a file, not a page",
+    ]
+    for message in expected:
+        assert any(p.startswith(message) for p in got), (message, got)
+    assert len(got) == len(expected) + (0 if ids else 1), got  # no heading ids yet: the 'met' link is broken too

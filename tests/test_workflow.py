@@ -390,7 +390,7 @@ def _template(node: ast.AST) -> str:
 def check_messages() -> list[str]:
     """Every message the content check can give, read from the code."""
     messages = []
-    for module in ("source", "fields", "loader", "anonymity", "yaml_errors", "aliases"):
+    for module in ("source", "fields", "loader", "anonymity", "yaml_errors", "aliases", "links"):
         tree = ast.parse((PROJECT / "builder" / f"{module}.py").read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
