@@ -19,6 +19,7 @@ from .aliases import moved_problems, read_manifest
 from .aliases import normalise as normalise_alias
 from .anonymity import KeyLines, anonymity_problems
 from .fields import PLACEHOLDERS, Fields, nearest
+from .images import header_problem
 from .models import Ambassador, Campaign, Consent, Content, Display, Image, Person, Problem, Scope, Story
 from .render import body_headings_problem
 from .settings import Settings
@@ -133,6 +134,11 @@ class _Reader:
         file = (owner.parent / ref).resolve()
         if not file.is_relative_to(self.settings.root) or not file.is_file():
             fields.problem(key, f"image file not found: {ref}", f"paths are relative to {owner.name}")
+            return None
+        unusable = header_problem(file, self.settings.max_megapixels * 1_000_000)
+        if unusable:  # what the build would refuse, found from the header at this line
+            fields.problem(key, f"image {ref}: {unusable}", "use a JPEG, PNG or HEIC photo, at most "
+                           f"{self.settings.max_megapixels} megapixels (a phone photo is 12-48)")  # fmt: skip
             return None
         return Image(file.relative_to(self.settings.root).as_posix(), alt or "")
 
