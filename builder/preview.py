@@ -29,6 +29,8 @@ import gc
 import html
 import json
 import mimetypes
+import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -640,20 +642,31 @@ def serve(config_file: Path, dev_addr: str, explicit: bool = True) -> int:
     say(f"Preview at http://{host}:{actual}/ (drafts and scheduled stories included; stop with Ctrl+C)")
     watcher = _Watcher(preview)
     watcher.start(stopping)
-    started = time.perf_counter()
-    preview.render_theme()
-    snap = preview.refresh()
-    gc.freeze()  # the content read at start lives as long as the preview: no need to walk it again
-    say(f"ready in {time.perf_counter() - started:.1f}s: {len(snap.pub.stories) if snap.pub else 0} stories"
-        + (f", {len(snap.problems)} problems (listed on every page and at {PREFIX}problems/)" if snap.problems else ""))
-    for problem in snap.problems:
-        say(str(problem))
+
+    def first_build() -> None:
+        started = time.perf_counter()
+        preview.render_theme()
+        snap = preview.refresh()
+        gc.freeze()  # the content read at start lives as long as the preview: no need to walk it again
+        say(f"ready in {time.perf_counter() - started:.1f}s: {len(snap.pub.stories) if snap.pub else 0} stories"
+            + (f", {len(snap.problems)} problems (listed on every page and at {PREFIX}problems/)" if snap.problems else ""))
+        for problem in snap.problems:
+            say(str(problem))
+
+    # The first read (and any photo to encode) runs beside the main thread, which only waits
+    # for a signal: SIGTERM stops the preview at once, even while it is still starting.
+    threading.Thread(target=first_build, daemon=True, name="preview-start").start()
     while not stopping.wait(timeout=0.5):
         pass
     say("stopping the preview")
     with preview.changed:
         preview.changed.notify_all()
-    watcher.stop()
     server.shutdown()
     server.server_close()
-    return 0
+    watcher.stop()
+    for child in multiprocessing.active_children():  # image encoders, if a photo was being encoded
+        child.terminate()
+        child.join(timeout=2)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # threads still rendering or reading are not waited for: nothing of theirs is kept

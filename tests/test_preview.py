@@ -180,3 +180,33 @@ def test_sigterm_stops_the_preview_and_frees_the_port(site: SiteDir, preview: Pr
         sock.listen()
     children = subprocess.run(["pgrep", "-P", str(preview.proc.pid)], capture_output=True, text=True).stdout
     assert not children.strip()
+
+
+def test_sigterm_while_photos_are_still_being_encoded_stops_every_process_it_started(site: SiteDir):
+    from PIL import Image, ImageDraw
+
+    (site.root / "stories/2021/images").mkdir(parents=True)
+    for n in range(4):
+        im = Image.effect_noise((2400, 1600), 60 + n).convert("RGB")
+        ImageDraw.Draw(im).ellipse((100, 100, 900, 900), fill=(200, 40 * n, 20))
+        im.save(site.root / f"stories/2021/images/p{n}.jpg", quality=95)
+        site.story(f"pictured-{n}", image=f"images/p{n}.jpg", image_alt="A photo")
+    port = free_port()
+    proc = start(site, port, "--dev-addr", f"127.0.0.1:{port}")
+    assert "Preview at" in proc.stdout.readline()
+    children = until(lambda: subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+                     .stdout.split(), "the photo encoders start")  # fmt: skip
+    assert get(f"http://127.0.0.1:{port}/")[0] == 503  # answering at once while it starts
+    stopped = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=WAIT)
+    assert proc.returncode == 0
+    assert time.monotonic() - stopped < 15, "it did not wait for the encoding to finish"
+    def gone(pid: int) -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+        except FileNotFoundError:
+            return True
+        return state == "Z"  # exited, waiting for whoever adopted it to collect its status
+
+    until(lambda: all(gone(int(pid)) for pid in children), "every process the preview started has exited")
