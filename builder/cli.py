@@ -27,6 +27,13 @@ def format_problem(problem: Problem, style: str) -> str:
     return str(problem)
 
 
+def format_held(line: str, style: str) -> str:
+    if style != "github":
+        return line
+    path = line.split(": ", 1)[1].split(" ", 1)[0]
+    return f"::notice file={path},line=1,title=Held back::{line}"
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     settings = load_settings(Path(args.config))
     problems, pub = check(settings, build_clock())
@@ -40,7 +47,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("\n".join(publication_report(pub)))
     elif pub is not None:
         for line in held_lines(pub):  # what will not appear is part of "content OK"
-            print(f"::notice title=Held back::{line}" if args.format == "github" else line)
+            print(format_held(line, args.format))
     print("content OK", file=sys.stderr)
     return 0
 

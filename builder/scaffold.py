@@ -40,6 +40,8 @@ lang: en
 # image: images/my-photo.jpg
 # image_alt: "Describe the picture"
 # content_warning: "Say what the story touches on, e.g. war, detention, racism"
+# After renaming a published story's file: its old addresses, so old links keep working.
+# aliases: ["stories/2021/old-name/"]
 # Drafts are never published; remove this line when the story is ready.
 draft: true
 consent:
