@@ -210,3 +210,40 @@ def test_sigterm_while_photos_are_still_being_encoded_stops_every_process_it_sta
         return state == "Z"  # exited, waiting for whoever adopted it to collect its status
 
     until(lambda: all(gone(int(pid)) for pid in children), "every process the preview started has exited")
+
+
+def test_preview_fast_path_matches_a_full_refresh(site: SiteDir, monkeypatch: pytest.MonkeyPatch):
+    """A save that changes only what a story shows takes the fast path; its pages are the full path's."""
+    from builder import preview as preview_mod
+
+    monkeypatch.setenv("STORIES_NOW", NOW)
+    site.campaign()
+    site.ambassador("amer", name="Amer Saleh", display="first-name")
+    site.story("first-story", storytellers=["amer"], by=["IMD campaign team"], campaign="2021-it-takes-a-community",
+               tags=["food", "welcome"], origin=["SY"], place="Leeds")  # fmt: skip
+    site.story("second-story", tags=["food"], origin=["SY"], translation_of=None)
+    site.story("third-story", tags=["welcome"], place="Leeds", body="Amer Saleh met us.\n")  # a surname, not Amer's story
+    config = site.root / "mkdocs.yml"
+    fast = preview_mod.Preview(config)
+    fast.render_theme()
+    fast.refresh()
+    urls = ["", "stories/", "stories/2021/first-story/", "stories/2021/second-story/", "tags/food/",
+            "places/leeds/", "campaigns/2021-it-takes-a-community/", "ambassadors/amer/", "years/2021/"]  # fmt: skip
+    for url in urls:
+        fast.page(fast.snapshot, url)
+    path = site.root / "stories/2021/first-story.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: First Story", "title: A Saleh family dinner")
+                    .replace("A story.", "A new paragraph, with Saleh in it."), encoding="utf-8")  # fmt: skip
+    calls = []
+    monkeypatch.setattr(preview_mod, "assemble", lambda *a, **k: calls.append(1) or preview_mod.loader_assemble(*a, **k))
+    snap = fast.refresh({path})
+    assert calls == [], "the fast path was not taken"
+    full = preview_mod.Preview(config)
+    full.theme, full.site_lang = fast.theme, fast.site_lang
+    reference = full.refresh()
+    assert snap.problems == reference.problems
+    assert any("Saleh" in str(p) for p in snap.problems)  # the anonymity guard saw the new text
+    for url in urls:
+        assert fast.document(snap, fast.page(snap, url)) == full.document(reference, full.page(reference, url)), url
+    assert fast.generated_files(snap, "feeds/atom.xml") == full.generated_files(reference, "feeds/atom.xml")
