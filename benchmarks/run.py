@@ -604,6 +604,8 @@ def summary_rows(results: list[SizeResult]) -> list[tuple[str, list[str]]]:
     row("**rebuild after editing one story**", lambda r: _fmt(med(r, "edit"), " s"))
     row("**edit → served page in the preview** (save a title, poll the page; median / max)",
         lambda r: f"{r.preview['edit_median_s'] * 1000:.0f} / {r.preview['edit_max_s'] * 1000:.0f} ms")
+    row("  preview: an edit that changes the story's tags (full refresh), median / max",
+        lambda r: f"{r.preview['tag_edit_median_s'] * 1000:.0f} / {r.preview['tag_edit_max_s'] * 1000:.0f} ms")
     row("  preview: start → site served", lambda r: _fmt(r.preview["ready_s"], " s"))
     row("**full build from Markdown, pictures cached** (no site, no rendered-HTML cache)",
         lambda r: _fmt(med(r, "text"), " s"))
