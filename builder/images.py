@@ -269,13 +269,23 @@ def header_problem(path: Path, max_pixels: int) -> str | None:
     is reported by `check`, at the `image:` or `photo:` line, in a fraction of the time.
     """
     try:
-        with path.open("rb") as handle:
-            _open(handle, max_pixels).close()
-    except Unusable as problem:
-        return str(problem)
+        info = path.stat()
     except OSError as error:
         return f"cannot be read: {error.strerror or error}"
-    return None
+    key = (str(path), info.st_mtime_ns, info.st_size, max_pixels)
+    if key not in _HEADERS:  # one photo is often shown by many stories
+        try:
+            with path.open("rb") as handle:
+                _open(handle, max_pixels).close()
+            _HEADERS[key] = None
+        except Unusable as problem:
+            _HEADERS[key] = str(problem)
+        except OSError as error:
+            return f"cannot be read: {error.strerror or error}"
+    return _HEADERS[key]
+
+
+_HEADERS: dict[tuple, str | None] = {}
 
 
 def _open(source, max_pixels: int) -> PILImage.Image:

@@ -29,7 +29,9 @@ ID_PREFIX = "user-content-"  # the sanitizer's prefix for every author-written i
 
 def body_links(body: str) -> list[tuple[int, str]]:
     """(0-based line in the body, URL) of every link written in Markdown or HTML, outside code."""
-    found = []
+    found: list[tuple[int, str]] = []
+    if "](" not in body and "]:" not in body and "href" not in body.lower():
+        return found
     fence = None
     for number, line in enumerate(body.split("\n")):
         stripped = line.lstrip()
@@ -40,6 +42,8 @@ def body_links(body: str) -> list[tuple[int, str]]:
             if stripped.startswith(fence):
                 fence = None
             continue
+        if "](" not in line and "]:" not in line and "href" not in line.lower():
+            continue  # most lines have no link: the patterns are not worth running on them
         text = _CODE_SPAN.sub("", line)
         for pattern in (_INLINE, _REFERENCE, _HREF):
             found += [(number, match) for match in pattern.findall(text)]
