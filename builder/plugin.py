@@ -267,10 +267,11 @@ def render_theme(config_file: Path, site_dir: Path) -> tuple[dict[str, str], str
 
     config = load_config(str(config_file), site_dir=str(site_dir), strict=False)
     plugin = config.plugins["stories"]
-    plugin.theme_only = True
+    plugin.theme_only, plugin.theme_pages = True, {}
     config.plugins.on_startup(command="build", dirty=False)
     try:
         build(config)
     finally:
         config.plugins.on_shutdown()
+        plugin.theme_only = False  # MkDocs keeps one plugin instance per process for every later build
     return plugin.theme_pages, config.theme["language"]

@@ -247,3 +247,15 @@ def test_preview_fast_path_matches_a_full_refresh(site: SiteDir, monkeypatch: py
     for url in urls:
         assert fast.document(snap, fast.page(snap, url)) == full.document(reference, full.page(reference, url)), url
     assert fast.generated_files(snap, "feeds/atom.xml") == full.generated_files(reference, "feeds/atom.xml")
+
+
+def test_rendering_the_theme_for_the_preview_leaves_later_builds_whole(site: SiteDir):
+    """MkDocs keeps one plugin instance per process: the theme-only mode must not outlive its build."""
+    from builder.plugin import render_theme
+
+    site.story("after-the-theme")
+    pages, lang = render_theme(site.root / "mkdocs.yml", site.root / ".cache/preview/theme")
+    assert "" in pages and "_shells/3" in pages and lang == "en"
+    assert "@@stories:content@@" in pages["_shells/3"]
+    site.build()
+    assert "After The Theme" in site.page("stories/2021/after-the-theme")
