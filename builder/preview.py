@@ -74,12 +74,15 @@ RELOAD_JS = b"""// The preview's live reload: served by `builder serve` only, ne
 })();
 """
 
-PREVIEW_CSS = b""".preview-problems{background:#fff4e5;color:#3b2300;border:3px solid #b45309;padding:1rem 1.25rem;
-margin:0;font:1rem/1.5 system-ui,sans-serif;position:relative;z-index:10}
-.preview-problems h2{font-size:1.1rem;margin:0 0 .5rem}
+PREVIEW_CSS = b""".preview-problems{background:#fff4e5;color:#3b2300;border:3px solid #b45309;padding:.75rem 1rem;
+margin:0;font:.8rem/1.5 system-ui,sans-serif;position:relative;z-index:10}
+.preview-problems h2{font:700 .9rem/1.4 system-ui,sans-serif;margin:0 0 .4rem;color:inherit}
+.preview-problems p{margin:.4rem 0 0}
 .preview-problems ul{margin:0;padding-left:1.25rem}
+.preview-problems li{margin:.2rem 0}
 .preview-problems code{font-family:ui-monospace,monospace;font-size:.95em;white-space:pre-wrap;word-break:break-word}
-.preview-problems a{color:#3b2300}
+.preview-problems a{color:#3b2300;text-decoration:underline}
+.preview-problems a:focus{outline:3px solid #1d4ed8;outline-offset:2px}
 """
 
 
@@ -469,10 +472,10 @@ def problems_html(problems: tuple[Problem, ...], heading_id: str = "preview-prob
     items = "".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in problems)
     return (
         f'<section class="preview-problems" role="alert" aria-labelledby="{heading_id}">'
-        f'<h2 id="{heading_id}">{count} problem{"s" if count != 1 else ""} in the content: this preview '
-        f"shows the last version of each file that could be read</h2><ul>{items}</ul>"
-        f'<p>Fix them and save: this page updates by itself. <a href="{PREFIX}problems/">All problems</a> · '
-        f"the same list as <code>python -m builder check</code>.</p></section>"
+        f'<h2 id="{heading_id}">{count} problem{"s" if count != 1 else ""} in the content</h2><ul>{items}</ul>'
+        "<p>Until a file is fixed, the preview shows its last version that could be read. Fix and save: "
+        f'this page updates by itself. The same list as <code>python -m builder check</code>, also at '
+        f'<a href="{PREFIX}problems/">the problems page</a>.</p></section>'
     )
 
 
@@ -483,10 +486,12 @@ def decorate(document: str, snap: Snapshot) -> str:
     at = document.find("</head>")
     document = document[:at] + head + document[at:] if at >= 0 else head + document
     banner = problems_html(snap.problems)
-    if banner:
+    if banner:  # above the site's header, after the skip link, which stays the first thing to tab to
         body = document.find("<body")
         end = document.find(">", body) + 1 if body >= 0 else 0
-        document = document[:end] + banner + document[end:]
+        header = document.find("<header", end)
+        at = header if header >= 0 else end
+        document = document[:at] + banner + document[at:]
     return document
 
 
