@@ -31,6 +31,7 @@ from . import corpus as corpus_mod
 
 PROJECT = Path(__file__).resolve().parent.parent
 POLL = 0.005
+PAUSE = 1.0  # between saves: the preview checks body links ~0.6 s after a save, in the background
 TITLE = re.compile(r"^title: .*$", re.M)
 TAGS = re.compile(r"^tags: .*$", re.M)
 
@@ -91,7 +92,7 @@ def measure(root: Path, manifest: dict, env: dict[str, str], edits: int = 9) -> 
                     raise TimeoutError(f"edit {number} did not appear within 60 s")
                 time.sleep(POLL)
             times.append(time.perf_counter() - saved)
-            time.sleep(0.2)  # a person reads before saving again
+            time.sleep(PAUSE)  # a person reads before saving again
         # A save that moves the story between lists (its tags) re-publishes the whole site.
         for number in range(max(3, edits // 3)):
             title = f"Retagged {number} {time.time_ns()}"
@@ -105,7 +106,7 @@ def measure(root: Path, manifest: dict, env: dict[str, str], edits: int = 9) -> 
                     raise TimeoutError(f"tag edit {number} did not appear within 60 s")
                 time.sleep(POLL)
             full.append(time.perf_counter() - saved)
-            time.sleep(0.2)
+            time.sleep(PAUSE)
     finally:
         path.write_text(original, encoding="utf-8")
         proc.send_signal(signal.SIGTERM)

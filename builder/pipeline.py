@@ -122,6 +122,12 @@ def site_urls(pub: Publication, settings: Settings) -> set[str]:
     urls = {url for url, _ in plan_pages(index, lambda text: "")}
     urls |= {link.url for links in index.feeds.values() for link in links}
     urls |= {alias for story in pub.stories for alias in story.aliases}
+    return urls | site_src_urls(settings)
+
+
+def site_src_urls(settings: Settings) -> set[str]:
+    """The addresses of the pages and files of site_src/ (its theme overrides aside)."""
+    urls = set()
     docs = settings.root / SITE_SRC
     for path in docs.rglob("*") if docs.is_dir() else ():
         rel = path.relative_to(docs).as_posix()

@@ -54,7 +54,8 @@ from .loader import FileRead, assemble, content_kind, read_files
 from .loader import assemble as loader_assemble  # noqa: F401  (tests count calls to `assemble`)
 from .models import Content, Problem, Story
 from .pages import GeneratedPage, SiteIndex, plan_pages
-from .pipeline import entry_extras, image_settings, published_images, search_documents
+from .links import link_problems
+from .pipeline import entry_extras, image_settings, published_images, search_documents, site_src_urls
 from .publish import Publication, build_clock, publish
 from .render import render_body
 from .search import build_index
@@ -62,6 +63,7 @@ from .settings import Settings, load_settings
 from .shell import SHELLS, depth, fill, shell_url
 
 PREFIX = "/__preview__/"
+LINK_CHECK_DELAY = 0.6  # seconds after a save before the (whole-site) body link check starts
 DEBOUNCE = 0.015  # editors save in several writes: wait this long for the last one
 
 RELOAD_JS = b"""// The preview's live reload: served by `builder serve` only, never part of the site.
@@ -282,7 +284,35 @@ class Preview:
         self.snapshot = snap
         with self.changed:
             self.changed.notify_all()
+        if snap.pub is not None:
+            lines = {rel: r.lines for rel, r in self.last_good.items() if r.lines}
+            threading.Thread(target=self._check_links, args=(snap, lines), daemon=True).start()
         return snap
+
+    def _check_links(self, snap: Snapshot, lines: dict) -> None:
+        """The body link check `check` runs, after the page is served: its problems join the banner
+        a moment later, so a save is never kept waiting for 10,000 bodies to be scanned. It waits
+        for the browser to have fetched the saved page first, and gives way to a newer save."""
+        time.sleep(LINK_CHECK_DELAY)
+        if self.snapshot is not snap or snap.index is None or snap.pub is None:
+            return
+        try:  # against the site as the preview shows it (check also holds published stories to the live one)
+            index, pub = snap.index, snap.pub
+            urls = set(snap.plan) | {link.url for links in index.feeds.values() for link in links}
+            urls |= {alias for story in pub.stories for alias in story.aliases} | site_src_urls(snap.settings)
+            html = lambda story: render_markdown(story.body, self.markdown, self.lock)  # noqa: E731
+            by_url = {story.url: story for story in pub.stories}
+            found = link_problems(pub.stories, lambda story: lines[story.path].body, lambda story: urls,
+                                  snap.settings, html, by_url)  # fmt: skip
+        except Exception:  # a half-read state: the next save checks again
+            return
+        with self.lock:
+            if self.snapshot is not snap or not found:
+                return
+            self.version += 1
+            self.snapshot = replace(snap, version=self.version, problems=tuple(sorted(set(snap.problems) | set(found))))
+        with self.changed:
+            self.changed.notify_all()
 
     def _snapshot(self, settings: Settings, pub: Publication, problems: list[Problem]) -> Snapshot:
         self.update_images(pub, settings)

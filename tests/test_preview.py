@@ -259,3 +259,11 @@ def test_rendering_the_theme_for_the_preview_leaves_later_builds_whole(site: Sit
     assert "@@stories:content@@" in pages["_shells/3"]
     site.build()
     assert "After The Theme" in site.page("stories/2021/after-the-theme")
+
+
+def test_a_broken_body_link_joins_the_banner_as_check_reports_it(site: SiteDir, preview: Preview):
+    path = site.story("linking", body="Intro.\n\nSee [the first story](../first-storyy/).\n")
+    line = next(i + 1 for i, text in enumerate(path.read_text(encoding="utf-8").split("\n")) if "first-storyy" in text)
+    expected = f"stories/2021/linking.md:{line}: the link '../first-storyy/' leads to a page that does not exist"
+    until(lambda: any(p.startswith(expected) for p in banner(preview.page("stories/2021/linking/")[1])),
+          "the link problem is on the page")  # fmt: skip
