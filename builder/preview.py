@@ -698,6 +698,7 @@ class _Watcher:
         self.theme_pending = threading.Event()
         root = preview.root
         watcher = self
+        watched = tuple(str(root / folder) for folder in ("stories", "campaigns", "site_src"))
 
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event) -> None:
@@ -706,6 +707,10 @@ class _Watcher:
                 if event.event_type in ("opened", "closed_no_write") or (
                     event.event_type == "modified" and (event.is_directory or CLOSE_EVENTS)
                 ):
+                    return
+                # The project folder itself is watched for mkdocs.yml only: `.cache/` appearing
+                # there (the preview's own work files) must not reload every open page.
+                if not any(p == str(preview.config_file) or p.startswith(watched) for p in paths if p):
                     return
                 if any(p.startswith(str(root / "site_src")) or p == str(preview.config_file) for p in paths):
                     watcher.theme_pending.set()
