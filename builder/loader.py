@@ -20,7 +20,7 @@ from babel import Locale, UnknownLocaleError
 from .aliases import moved_problems, read_manifest
 from .aliases import normalise as normalise_alias
 from .anonymity import KeyLines, Text, anonymity_problems
-from .bodies import remote_images
+from .bodies import is_remote, pictures
 from .fields import PLACEHOLDERS, Fields, control_character, nearest, shown
 from .files import CONTENT_MAX_BYTES, IMAGE_MAX_BYTES, IMAGE_TOO_LARGE, Refusal, read_bounded, target, walk
 from .images import header_problem
@@ -90,12 +90,15 @@ class _Reader:
             self.problems.append(Problem(self.rel(path), source.body_line + number,
                                          f"the text contains the invisible control character {control}",
                                          "retype the line: it was probably pasted from a document"))  # fmt: skip
-        for found in remote_images(source.body):
-            self.problems.append(Problem(self.rel(path), source.body_line + found.line,
-                                         f"a picture from another site ({found.url[:80]}): every reader's browser "
-                                         "would ask that site for it, telling it who reads this story",
-                                         "download the picture, save it next to the story, and use "
-                                         "![what it shows](its-file-name.jpg)"))  # fmt: skip
+        for found in pictures(source.body):
+            if is_remote(found.url) and not found.url.strip().lower().startswith("data:"):
+                message = (f"a picture from another site ({found.url[:80]}): every reader's browser would ask "
+                           "that site for it, telling it who reads this story")  # fmt: skip
+            else:  # never published, and it would pass by the checks a picture gets (metadata, who is shown)
+                message = f"a picture in the text ({found.url[:80]}) is not published: only the file's own picture is"
+            self.problems.append(Problem(self.rel(path), source.body_line + found.line, message,
+                                         "save the picture next to the file and name it under `image:` with "
+                                         "`image_alt:` (`photo:` and `photo_alt:` in a profile), or remove it"))  # fmt: skip
         h1 = body_headings_problem(source.body)
         if h1 is not None:
             self.problems.append(Problem(self.rel(path), source.body_line + h1,
