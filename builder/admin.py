@@ -179,6 +179,9 @@ def story_fields(settings: Settings, pub: Publication | None) -> dict[str, dict]
         "draft": {"name": "draft", "label": "Draft (never published)", "widget": "boolean", "required": False,
                   "default": False},
         "consent": _consent_block(),
+        "aliases": {"name": "aliases", "label": "Old addresses", "widget": "list", "required": False,
+                    "hint": "Old addresses of this story, e.g. /stories/2021/old-slug/, so links keep working "
+                            "after a rename"},
     }  # fmt: skip
 
 

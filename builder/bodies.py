@@ -26,12 +26,12 @@ class Finding(NamedTuple):
     url: str
 
 
-def _remote(url: str) -> bool:
+def is_remote(url: str) -> bool:
     return bool(REMOTE.match(html.unescape(url)))
 
 
-def remote_images(body: str) -> Iterator[Finding]:
-    """Every picture in `body` whose address is on another site: inline, by reference, or HTML."""
+def pictures(body: str) -> Iterator[Finding]:
+    """Every picture in `body`, wherever its address points: inline, by reference, or HTML."""
     if "![" not in body and "<img" not in body.lower():
         return
     lines = body.splitlines()
@@ -42,15 +42,18 @@ def remote_images(body: str) -> Iterator[Finding]:
             definitions.setdefault(" ".join(match[1].lower().split()), (number, match[2]))
     for number, line in enumerate(lines):
         for match in _INLINE.finditer(line):
-            if _remote(match[1]):
-                yield Finding(number, match[1])
+            yield Finding(number, match[1])
         for match in _HTML_IMG.finditer(line):
-            if _remote(match[1]):
-                yield Finding(number, match[1])
+            yield Finding(number, match[1])
         for match in _REF_USE.finditer(line):
             if line[match.end() : match.end() + 1] == "(":
                 continue  # an inline image, seen above
             label = " ".join((match[2] or match[1]).lower().split())
             where, url = definitions.get(label, (number, ""))
-            if url and _remote(url):
+            if url:
                 yield Finding(where, url)  # the line to change is the one with the address
+
+
+def remote_images(body: str) -> Iterator[Finding]:
+    """Every picture in `body` whose address is on another site."""
+    return (found for found in pictures(body) if is_remote(found.url))

@@ -157,7 +157,7 @@ def test_pseudonym_is_placed_by_region_only(site, caplog):
 
 
 def test_script_and_event_handlers_never_reach_pages_or_feeds(site):
-    site.story("unsafe", body='<script>alert("x")</script>\n\n<img src="a.png" alt="" onerror="steal()">\n\n'
+    site.story("unsafe", body='<script>alert("x")</script>\n\n<video src="a.mp4" onerror="steal()"></video>\n\n'
                               '<p onclick="steal()">Hi <a href="javascript:steal()">x</a> '
                               '<a href="data:text/html,boom">y</a></p>\n')  # fmt: skip
     site.build()

@@ -19,9 +19,10 @@ CONFIG = ('{"base": "https://evil.example/", "features": ["content.tooltips", "n
 PAYLOADS = {
     "raw config": f'<div id="__config">{CONFIG}</div>\n',
     "attr_list config": "A paragraph.\n{: #__config }\n",
-    "tooltip title": '[Read more](https://example.org "<img src=x onerror=alert(document.domain)>")\n',
+    "tooltip title": '[Read more](https://example.org "<svg onload=alert(document.domain)>")\n',
     "handler": '<p onmouseover="alert(1)">Hover here</p>\n<a href="javascript:alert(2)">click</a>\n',
-    "svg": '<svg><script>alert(3)</script></svg>\n<math><mtext><img src=x onerror=alert(4)></mtext></math>\n',
+    # (an <img> never gets this far: `check` refuses every picture in the text, tests/test_attacks.py)
+    "svg": '<svg><script>alert(3)</script></svg>\n<math><mtext><video src=x onerror=alert(4)></video></mtext></math>\n',
 }
 
 
