@@ -48,6 +48,7 @@ from urllib.parse import urlsplit
 
 from . import corpus as corpus_mod
 from . import hugo
+from . import preview as preview_mod
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKDIR = PROJECT / "benchmarks" / "out"
@@ -438,6 +439,7 @@ class SizeResult:
     search: dict = field(default_factory=dict)
     blog_search: dict = field(default_factory=dict)
     inprocess: dict = field(default_factory=dict)
+    preview: dict = field(default_factory=dict)
     site: dict = field(default_factory=dict)
     blog_site: dict = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
@@ -527,6 +529,13 @@ def bench_size(n: int, runs: int, images: int, workdir: Path, material: bool, co
         result.blog_weight = page_weight(blog / "site", blog_pages(blog / "site", manifest))
         result.blog_search = search_weight(blog / "site", result.blog_weight.get("search_worker_gz"))
         result.blog_site = site_size(blog / "site")
+    _say(f"N={n}: edit → preview (`builder serve`, polled over HTTP)")
+    try:
+        result.preview = preview_mod.measure(root, manifest, env)
+        _say(f"N={n} preview: edit → page median {result.preview['edit_median_s'] * 1000:.0f} ms, "
+             f"ready after {result.preview['ready_s']:.1f} s")  # fmt: skip
+    except Exception as exc:  # reported in the table as a dash and in the failures
+        result.failures.append(f"N={n} preview: {exc!r}")
     _say(f"N={n}: engine-free stages in-process")
     # cwd is not the repository, so `-m` does not put the live builder/ ahead of the snapshot
     env_in = dict(env, PYTHONPATH=os.pathsep.join(filter(None, (env.get("PYTHONPATH"), str(PROJECT)))))
@@ -604,6 +613,11 @@ def summary_rows(results: list[SizeResult]) -> list[tuple[str, list[str]]]:
         lambda r: phase(r, "nochange", "prepared", "pages_done"))
     row("  phases (no-change): last page written → build done", lambda r: phase(r, "nochange", "pages_done", "done"))
     row("**rebuild after editing one story**", lambda r: _fmt(med(r, "edit"), " s"))
+    row("**edit → served page in the preview** (save a title, poll the page; median / max)",
+        lambda r: f"{r.preview['edit_median_s'] * 1000:.0f} / {r.preview['edit_max_s'] * 1000:.0f} ms")
+    row("  preview: an edit that changes the story's tags (full refresh), median / max",
+        lambda r: f"{r.preview['tag_edit_median_s'] * 1000:.0f} / {r.preview['tag_edit_max_s'] * 1000:.0f} ms")
+    row("  preview: start → site served", lambda r: _fmt(r.preview["ready_s"], " s"))
     row("**full build from Markdown, pictures cached** (no site, no rendered-HTML cache)",
         lambda r: _fmt(med(r, "text"), " s"))
     row("  CPU time, build and workers (user + system)", lambda r: _fmt(med(r, "text", "cpu_seconds"), " s"))

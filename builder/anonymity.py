@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from .models import Ambassador, Campaign, Content, Display, Image, Person, Problem, Story
 
@@ -175,6 +175,7 @@ def story_texts(story: Story, at: KeyLines) -> Iterator[Text]:
         "content_warning": story.content_warning or "", "translation_of": story.translation_of or "",
         "campaign": story.campaign or "", "storytellers": " ".join(story.storytellers),
         "by": ", ".join(p.public_name for p in story.by),
+        "aliases": " ".join(re.sub(r"[-/]+", " ", alias) for alias in story.aliases),  # redirect pages' addresses
     }  # fmt: skip
     return _texts(story.path, at, fields, ("image", story.image), ("file name", _file_name(story.path)), story.body)
 
@@ -390,19 +391,31 @@ def named_place_problems(texts: Iterable[Text], allowed: frozenset[str], places:
 # -- all together -------------------------------------------------------------------------------
 
 
+def known_places_of(content: Content, regions: tuple[str, ...]) -> frozenset[str]:
+    """The towns the content itself names as places (a story's `place`, a profile's `lives_in`)."""
+    places = {s.place for s in content.stories if s.place} | {a.lives_in for a in content.ambassadors}
+    return frozenset(p for p in places if p and p not in regions)
+
+
 def anonymity_problems(
     content: Content,
     regions: tuple[str, ...],
     lines: Mapping[str, KeyLines],
     pages: Iterable[Text] = (),
     common_words: frozenset[str] = frozenset(),
+    *,
+    hidden: Sequence[Hidden] | None = None,
+    places: frozenset[str] | None = None,
 ) -> list[Problem]:
     """Every anonymity problem in the content: surnames anywhere, identifying details, places
-    and pictures in what people shown by first name, pseudonym or as a child tell."""
-    problems = surname_problems(published_texts(content, lines, pages), hidden_people(content))
+    and pictures in what people shown by first name, pseudonym or as a child tell.
+
+    `hidden` and `places` are the whole site's (`hidden_people`, `known_places`) when
+    `content` holds only some of its stories, as when the preview re-checks the ones a save changed.
+    """
+    problems = surname_problems(published_texts(content, lines, pages), hidden_people(content) if hidden is None else hidden)
     people = {a.id: a for a in content.ambassadors}
-    known_places = frozenset(s.place for s in content.stories if s.place) | {a.lives_in for a in content.ambassadors}
-    known_places = frozenset(p for p in known_places if p not in regions)
+    known_places = known_places_of(content, regions) if places is None else places
     allowed = frozenset(regions) | common_words
     for ambassador in content.ambassadors:
         person, at = ambassador.person, lines[ambassador.path]

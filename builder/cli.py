@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .models import Problem
-from .pipeline import check, publication_report
+from .pipeline import check, held_lines, publication_report
 from .publish import ClockError, build_clock
 from .scaffold import KINDS, scaffold
 from .settings import load_settings
@@ -25,6 +25,13 @@ def format_problem(problem: Problem, style: str) -> str:
         message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return f"::error file={problem.path},line={problem.line},title=Content check::{message}"
     return str(problem)
+
+
+def format_held(line: str, style: str) -> str:
+    if style != "github":
+        return line
+    path = line.split(": ", 1)[1].split(" ", 1)[0]
+    return f"::notice file={path},line=1,title=Held back::{line}"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -43,6 +50,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     if args.report and pub is not None:
         print("\n".join(publication_report(pub)))
+    elif pub is not None:
+        for line in held_lines(pub):  # what will not appear is part of "content OK"
+            print(format_held(line, args.format))
     print("content OK", file=sys.stderr)
     return 0
 
@@ -57,7 +67,12 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    return _mkdocs("serve", "--config-file", args.config, "--dev-addr", args.dev_addr)
+    from .preview import serve  # the server and its file watcher load only for `serve`
+
+    return serve(Path(args.config), args.dev_addr or DEFAULT_ADDR, explicit=args.dev_addr is not None)
+
+
+DEFAULT_ADDR = "127.0.0.1:8000"
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -91,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=cmd_build)
 
     p = sub.add_parser("serve", help="preview on a local server, drafts and scheduled stories included")
-    p.add_argument("--dev-addr", default="127.0.0.1:8000")
+    p.add_argument("--dev-addr", metavar="HOST:PORT",
+                   help=f"where to serve (default {DEFAULT_ADDR}, or the next free port if it is busy)")
     p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("new", help="start a new story, ambassador or campaign file")

@@ -25,6 +25,7 @@ from typing import NamedTuple
 from urllib.parse import urljoin
 
 from babel import Locale, UnknownLocaleError
+from babel.lists import format_list
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
@@ -502,11 +503,22 @@ def _enclosure(image: EntryImage | None) -> EntryImage | None:
     return image if image is not None and image.size is not None and image.mime else None
 
 
+def credit(names: tuple[str, ...], lang: str) -> str:
+    """Names as one credit line, joined as the language joins a list: "A, B and C"."""
+    try:
+        return format_list(list(names), locale=lang.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return format_list(list(names), locale="en")
+
+
 def rss(plan: FeedPlan, items: tuple[Entry, ...], settings: Settings, updated: datetime) -> bytes:
     """RSS 2.0 with content:encoded for the story and dc:creator for authors.
 
     RSS `<author>` must be an email address, which storytellers do not give us; feedgen drops
-    an author without one, so names go into dc:creator, which readers show as the author.
+    an author without one, so names go into dc:creator, which readers show as the author. Only
+    one: readers (feedparser's `entry.author`, newsboat) keep the last of several, which credited
+    "IMD campaign team" for Amer's story; one element naming everyone, in byline order, in the
+    story's language ("Amer and IMD campaign team"), credits every storyteller.
     """
     fg = _generator(plan, RSS, settings, updated)
     fg.load_extension("dc", atom=False, rss=True)
@@ -517,7 +529,7 @@ def rss(plan: FeedPlan, items: tuple[Entry, ...], settings: Settings, updated: d
         if image is not None:
             fe.enclosure(image.url, str(image.size), image.mime)
         if item.authors:
-            fe.dc.dc_creator(list(item.authors))
+            fe.dc.dc_creator(credit(item.authors, item.lang))
         fe.dc.dc_language(item.lang)
     return fg.rss_str(pretty=True)
 

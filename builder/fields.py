@@ -58,6 +58,8 @@ def control_character(text: str) -> str | None:
     """The first control character in `text`, named, or None."""
     match = CONTROL.search(text)
     return f"U+{ord(match[0]):04X}" if match else None
+
+
 SHOWN_CHARS = 60
 
 
@@ -69,6 +71,10 @@ def shown(value: Any) -> str:
     """
     text = repr(value) if not isinstance(value, (list, dict)) or len(value) < 20 else f"<{_kind(value)} of {len(value)} items>"
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 5] + "…" + text[-4:]
+
+
+# Word and phone keyboards turn "..." into “...”: YAML keeps those as part of the text.
+_CURLY_OPEN, _CURLY_CLOSE = "“„‘‚", "”“’‘"
 
 
 def nearest(value: str, choices: Iterable[str]) -> str:
@@ -106,8 +112,9 @@ class Fields:
             else:
                 self.problem(None, f"missing required field `{key}`", hint)
         elif isinstance(value, str) and value.strip() in PLACEHOLDERS:
+            # Reported, and kept: the problem stops `check` and `build`, while the preview can
+            # still show the draft, placeholders and all, under its list of what to fill in.
             self.problem(key, f"`{key}` still holds the template's placeholder {shown(value)}", "write the real value")
-            return None
         return value
 
     def text(self, key: str, required: bool = False, allow_empty: bool = False, hint: str = "") -> str | None:
@@ -121,6 +128,9 @@ class Fields:
         if not value and not allow_empty:
             self.problem(key, f"`{key}` is empty")
             return None
+        if len(value) > 1 and value[0] in _CURLY_OPEN and value[-1] in _CURLY_CLOSE:
+            self.problem(key, f"`{key}` is wrapped in curly “smart” quotes, which would be published with it",
+                         f'use straight quotes: {key}: "{value[1:-1]}"')  # fmt: skip
         return value if self.plain(key, value) else None
 
     def plain(self, key: str, value: str) -> bool:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
 import PIL
+import pillow_heif
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, UnidentifiedImageError, features
 
@@ -43,11 +44,14 @@ FALLBACK_WIDTH = 960
 """The `<img src>` for browsers without `srcset`: sharp enough on a laptop, light on a phone."""
 
 MANIFEST = "manifest.json"
-READABLE = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "AVIF")
-"""Formats a source may be in. Fewer decoders is less attack surface for an uploaded file."""
-STATIC_READABLE = READABLE + ("MPO", "BMP", "HEIF")
-"""What a picture in `site_src/` may be in: whatever a comms team's camera or scanner makes
-(HEIF only where pillow-heif is installed), since each is re-encoded before it is published."""
+READABLE = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "AVIF", "HEIF")
+"""Formats a source may be in. Fewer decoders is less attack surface for an uploaded file.
+HEIF is what iPhones save photos as (`.heic`), read through pillow-heif (libheif)."""
+
+pillow_heif.register_heif_opener()
+STATIC_READABLE = READABLE + ("MPO", "BMP")
+"""What a picture in `site_src/` may be in: whatever a comms team's camera or scanner makes,
+since each is re-encoded before it is published."""
 
 _DERIVATIVE_NAME = re.compile(r"^([0-9a-f]{16})-(\d+)\.(avif|webp|jpg)$")
 _BOMB_SIZE = re.compile(r"\((\d+) pixels\)")
@@ -267,6 +271,53 @@ def _megapixels(pixels: int) -> str:
     return f"{pixels / 1_000_000:.3g} MP"
 
 
+def header_problem(path: Path, max_pixels: int) -> str | None:
+    """What `decode` would refuse in this file, from its header alone (no pixel is decoded).
+
+    The check runs this on every image the content names, so that what the build would refuse
+    is reported by `check`, at the `image:` or `photo:` line, in a fraction of the time.
+    """
+    try:
+        info = path.stat()
+    except OSError as error:
+        return f"cannot be read: {error.strerror or error}"
+    key = (str(path), info.st_mtime_ns, info.st_size, max_pixels)
+    if key not in _HEADERS:  # one photo is often shown by many stories
+        try:
+            with path.open("rb") as handle:
+                _open(handle, max_pixels).close()
+            _HEADERS[key] = None
+        except Unusable as problem:
+            _HEADERS[key] = str(problem)
+        except OSError as error:
+            return f"cannot be read: {error.strerror or error}"
+    return _HEADERS[key]
+
+
+_HEADERS: dict[tuple, str | None] = {}
+
+
+def _open(source, max_pixels: int, formats: Iterable[str] = READABLE) -> PILImage.Image:
+    """The image with only its header read, refused if it is not a readable format or too large."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+        try:
+            im = PILImage.open(source, formats=_readable(formats))
+        except PILImage.DecompressionBombError as error:
+            found = _BOMB_SIZE.search(str(error))
+            size = _megapixels(int(found[1])) if found else "over Pillow's limit"
+            raise Unusable(f"too large: {size} > {_megapixels(max_pixels)} limit") from None
+        except UnidentifiedImageError:
+            raise Unusable("not an image (expected JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIC)") from None
+        except Exception as error:
+            raise Unusable(f"cannot be decoded: {error}") from None
+    pixels = im.width * im.height
+    if pixels > max_pixels:
+        im.close()
+        raise Unusable(f"too large: {_megapixels(pixels)} > {_megapixels(max_pixels)} limit")
+    return im
+
+
 def decode(data: bytes, max_pixels: int, formats: Iterable[str] = READABLE) -> PILImage.Image:
     """Pixels only: upright, sRGB, RGB or RGBA (alpha kept only where something is see-through).
 
@@ -274,22 +325,7 @@ def decode(data: bytes, max_pixels: int, formats: Iterable[str] = READABLE) -> P
     costs nothing; Pillow's own bomb limit is caught for the same reason. `formats` are the
     Pillow decoders allowed to look at the bytes.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
-        try:
-            im = PILImage.open(io.BytesIO(data), formats=_readable(formats))
-        except PILImage.DecompressionBombError as error:
-            found = _BOMB_SIZE.search(str(error))
-            size = _megapixels(int(found[1])) if found else "over Pillow's limit"
-            raise Unusable(f"too large: {size} > {_megapixels(max_pixels)} limit") from None
-        except UnidentifiedImageError:
-            raise Unusable("not an image (expected JPEG, PNG, WebP, GIF, TIFF or AVIF)") from None
-        except Exception as error:
-            raise Unusable(f"cannot be decoded: {error}") from None
-    with im:
-        pixels = im.width * im.height
-        if pixels > max_pixels:
-            raise Unusable(f"too large: {_megapixels(pixels)} > {_megapixels(max_pixels)} limit")
+    with _open(io.BytesIO(data), max_pixels, formats) as im:
         try:
             im.load()
             upright = ImageOps.exif_transpose(im)

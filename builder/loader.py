@@ -17,10 +17,13 @@ from typing import Iterable
 
 from babel import Locale, UnknownLocaleError
 
+from .aliases import moved_problems, read_manifest
+from .aliases import normalise as normalise_alias
 from .anonymity import KeyLines, Text, anonymity_problems
 from .bodies import remote_images
 from .fields import PLACEHOLDERS, Fields, control_character, nearest, shown
 from .files import CONTENT_MAX_BYTES, IMAGE_MAX_BYTES, IMAGE_TOO_LARGE, Refusal, read_bounded, target, walk
+from .images import header_problem
 from .models import Ambassador, Campaign, Consent, Content, Display, Image, Person, Problem, Scope, Story
 from .render import body_headings_problem
 from .settings import Settings
@@ -32,6 +35,7 @@ SLUG = re.compile(r"[a-z0-9-]+")
 YEAR = re.compile(r"[0-9]{4}")
 CAMPAIGN_DIR = re.compile(r"([0-9]{4})-[a-z0-9-]+")
 LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+CANONICAL_ID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 COUNTRIES = frozenset(
     code for code in Locale("en").territories if len(code) == 2 and code.isalpha()
@@ -39,7 +43,7 @@ COUNTRIES = frozenset(
 
 STORY_KEYS = (
     "id", "title", "date", "summary", "storytellers", "by", "campaign", "tags", "origin", "place",
-    "lang", "translation_of", "image", "image_alt", "content_warning", "draft", "consent",
+    "lang", "translation_of", "image", "image_alt", "content_warning", "draft", "consent", "aliases",
 )  # fmt: skip
 CAMPAIGN_KEYS = (
     "year", "title", "hashtag", "theme", "date", "partners", "summary", "image", "image_alt",
@@ -162,6 +166,11 @@ class _Reader:
             fields.problem(key, f"image {ref} is too large: over the {IMAGE_MAX_BYTES // 1_000_000} MB limit",
                            IMAGE_TOO_LARGE)  # fmt: skip
             return None
+        unusable = header_problem(file, self.settings.max_megapixels * 1_000_000)
+        if unusable:  # what the build would refuse, found from the header at this line
+            fields.problem(key, f"image {ref}: {unusable}", "use a JPEG, PNG or HEIC photo, at most "
+                           f"{self.settings.max_megapixels} megapixels (a phone photo is 12-48)")  # fmt: skip
+            return None
         return Image(file.relative_to(self.settings.root).as_posix(), alt or "")
 
     def countries(self, fields: Fields, key: str, codes: Iterable[str]) -> tuple[str, ...]:
@@ -201,11 +210,15 @@ class _Reader:
             fields.problem(None, "stories live in stories/<year>/<slug>.md")
         fresh_id = f'id: "urn:uuid:{uuid.uuid4()}"'
         story_id = fields.text("id", required=True, hint=f"add the line {fresh_id} and never change it")
-        if story_id and story_id.startswith("urn:uuid:") and not _valid_uuid(story_id[9:]):
-            fields.problem("id", f"`id` is not a valid UUID: {shown(story_id)}", f"e.g. {fresh_id}")
-            story_id = None
+        if story_id:
+            story_id = self.story_id(fields, story_id, fresh_id)
         title = fields.text("title", required=True)
         when = fields.instant("date", self.settings.zone, required=True)
+        if when and YEAR.fullmatch(year_dir) and when.astimezone(self.settings.zone).year != int(year_dir):
+            year = when.astimezone(self.settings.zone).year
+            fields.problem("date", f"`date` is in {year} but the file is in the folder stories/{year_dir}/",
+                           f"move the file to stories/{year}/ (and list its old address under `aliases` if it "
+                           "was published), or correct the date")  # fmt: skip
         summary = fields.text("summary", required=True)
         storytellers = fields.texts("storytellers")
         self.refer(fields, "storytellers", "ambassador", storytellers)
@@ -232,10 +245,23 @@ class _Reader:
         image = self.image(fields, path, "image", "image_alt")
         warning = fields.text("content_warning")
         draft = fields.flag("draft")
+        aliases = []
+        for value in fields.texts("aliases"):
+            alias = normalise_alias(value, self.settings)
+            if alias is None:
+                fields.problem("aliases", f"`aliases` holds {value!r}, which is not an address on this site",
+                               'write the old address, e.g. "stories/2020/old-name/"')  # fmt: skip
+            elif alias == f"stories/{year_dir}/{slug}/":
+                fields.problem("aliases", f"`aliases` holds the story's own address {alias!r}", "remove it")
+            else:
+                aliases.append(alias)
         consent = self.consent(fields)
+        if not body.strip() and not (consent and consent.withdrawn):  # a withdrawal blanks the text
+            self.problems.append(Problem(fields.path, self.lines[fields.path].body, "the story has no text",
+                                         "write the story below the closing '---' line"))  # fmt: skip
         fields.unknown_keys(STORY_KEYS)
         if consent is not None and consent.withdrawn:
-            return _tombstone(path, fields.path, story_id, translation_of, consent, self.settings)
+            return _tombstone(path, fields.path, story_id, translation_of, consent, self.settings, tuple(dict.fromkeys(aliases)))
         if None in (story_id, title, when, summary, consent):
             return None
         return Story(
@@ -243,8 +269,28 @@ class _Reader:
             title=title, date=when, summary=summary, consent=consent, body=body,
             storytellers=storytellers, by=by, campaign=campaign, tags=tuple(dict.fromkeys(tags)),
             origin=origin, place=place, lang=lang, translation_of=translation_of, image=image,
-            content_warning=warning, draft=draft,
+            content_warning=warning, draft=draft, aliases=tuple(dict.fromkeys(aliases)),
         )  # fmt: skip
+
+    def story_id(self, fields: Fields, story_id: str, fresh_id: str) -> str | None:
+        """The id as feeds need it: `urn:uuid:` and an RFC 4122 UUID in lower case, exactly.
+
+        A reader tells entries apart by the id's exact text, so a different spelling of the
+        same UUID is refused with the one spelling to use, never rewritten behind the file's back.
+        """
+        if CANONICAL_ID.fullmatch(story_id) and uuid.UUID(story_id[9:]).variant == uuid.RFC_4122:
+            return story_id
+        try:
+            parsed = uuid.UUID(story_id.removeprefix("urn:uuid:"))
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.variant == uuid.RFC_4122:
+            fields.problem("id", f"`id` must be written `urn:uuid:` and the UUID in lower case, with no braces: "
+                                 f"{shown(story_id)}", f'write id: "{parsed.urn}"')  # fmt: skip
+        else:
+            fields.problem("id", f"`id` is not `urn:uuid:` and a valid UUID: {shown(story_id)}",
+                           f"a new story can take {fresh_id}; a published story keeps its id")  # fmt: skip
+        return None
 
     def bylines(self, fields: Fields) -> tuple[Person, ...]:
         value = fields.meta.get("by")
@@ -256,6 +302,7 @@ class _Reader:
         for item in items:
             if isinstance(item, str) and item.strip() in PLACEHOLDERS:
                 fields.problem("by", f"`by` still holds the template's placeholder {shown(item.strip())}", "write the real name")
+                people.append(Person(item.strip()))  # kept for the preview; the problem stops the build
             elif isinstance(item, str) and item.strip():
                 people.append(Person(item.strip()))
             elif isinstance(item, LineMap):
@@ -309,7 +356,7 @@ class _Reader:
             fields.problem(None, f"bad file name {shown(path.name)}: use lowercase letters, digits and '-' only")
         person = self.person(fields)
         code = fields.text("origin", required=True)
-        origin = self.countries(fields, "origin", [code] if code else [])
+        origin = self.countries(fields, "origin", [code] if code and code not in PLACEHOLDERS else [])
         lives_in = fields.place("lives_in", required=True)
         arrived = fields.integer("arrived")
         role = fields.text("role", required=True)
@@ -327,22 +374,15 @@ class _Reader:
 
 
 def _tombstone(path: Path, rel: str, story_id: str | None, translation_of: str | None, consent: Consent,
-               settings: Settings) -> Story:  # fmt: skip
-    """A withdrawn story as far as the build uses it: its address, id and translation link."""
+               settings: Settings, aliases: tuple[str, ...] = ()) -> Story:  # fmt: skip
+    """A withdrawn story as far as the build uses it: its address, id, translation link and old
+    addresses (where its notice stands too, so an old link does not lead back to a copy)."""
     year = path.parent.name
     return Story(
-        id=story_id or f"withdrawn:{rel}", path=rel, slug=path.stem, year=int(year) if year.isdigit() else 0,
+        id=story_id or f"withdrawn:{rel}", path=rel, slug=path.stem, year=int(year) if YEAR.fullmatch(year) else 0,
         title="", date=datetime(1970, 1, 1, tzinfo=settings.zone), summary="", consent=consent, body="",
-        translation_of=translation_of,
+        translation_of=translation_of, aliases=aliases,
     )  # fmt: skip
-
-
-def _valid_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _valid_lang(tag: str) -> bool:
@@ -364,6 +404,25 @@ def _check_unique(reader: _Reader, items: Iterable, key, what: str) -> None:
             reader.problems.append(Problem(item.path, line, f"duplicate {what} {shown(value)}: also in {first[value]}"))
         else:
             first[value] = item.path
+
+
+def _check_addresses(reader: _Reader, content: Content) -> None:
+    """Every address belongs to one story; none that a story was published at is left behind."""
+    owner = {s.url: s.path for s in content.stories}
+    for story in content.stories:
+        for alias in story.aliases:
+            if alias in owner and owner[alias] != story.path:
+                line = reader.lines[story.path].of("aliases")
+                reader.problems.append(Problem(story.path, line, f"the alias {alias!r} is also the address of {owner[alias]}",
+                                               "an old address can lead to one story only"))  # fmt: skip
+            else:
+                owner[alias] = story.path
+
+    def line_of(story: Story) -> int:
+        at = reader.lines[story.path]
+        return at.of("aliases") if "aliases" in at.keys else at.of("id")
+
+    reader.problems += moved_problems(content.stories, read_manifest(reader.settings.root), line_of)
 
 
 def _check_refs(reader: _Reader, content: Content) -> None:
@@ -407,8 +466,23 @@ def site_pages(settings: Settings) -> list[Text]:
             continue
         pages.append(Text(path.relative_to(settings.root).as_posix(), "page", text, 1, multiline=True))
     return pages
-def content_files(settings: Settings, problems: list[Problem]) -> tuple[list[Path], list[Path], list[Path]]:
-    """The story, campaign and profile files, found without following any link to a folder.
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """One file read on its own: what came of it, its own problems, and what it refers to."""
+
+    kind: str  # "story" | "campaign" | "ambassador"
+    stamp: tuple[int, int]  # (mtime_ns, size) when read: a file with the same stamp is not read again
+    item: Story | Campaign | Ambassador | None
+    problems: tuple[Problem, ...]
+    refs: tuple[_Ref, ...]
+    lines: KeyLines | None
+
+
+def content_files(settings: Settings, problems: list[Problem]) -> list[tuple[str, Path]]:
+    """Every content file with its kind, in the order the loader reads them, found without
+    following any link to a folder.
 
     Every `.md` found is returned, whatever it is (a link, a FIFO): `read_source` refuses what
     cannot be read, at the file's own path. Linked folders and folders named like content are
@@ -425,10 +499,120 @@ def content_files(settings: Settings, problems: list[Problem]) -> tuple[list[Pat
     for refusal in stories.refused + campaigns.refused:
         problems.append(Problem(rel(refusal.path), 1, refusal.message, refusal.hint))
     top = settings.campaigns_dir
-    campaign_files = [p for p in campaigns.files if p.name == "campaign.md" and p.parent.parent == top]
-    ambassador_files = [p for p in campaigns.files
-                        if is_md(p.name) and p.parent.name == "ambassadors" and p.parent.parent.parent == top]  # fmt: skip
-    return [p for p in stories.files if is_md(p.name)], campaign_files, ambassador_files
+    files = [("story", p) for p in sorted(stories.files) if is_md(p.name)]
+    files += [("campaign", p) for p in sorted(campaigns.files) if p.name == "campaign.md" and p.parent.parent == top]
+    files += [("ambassador", p) for p in sorted(campaigns.files)
+              if is_md(p.name) and p.parent.name == "ambassadors" and p.parent.parent.parent == top]  # fmt: skip
+    return files
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return (0, -1)
+    return (info.st_mtime_ns, info.st_size)
+
+
+def read_file(settings: Settings, kind: str, path: Path, now: datetime | None = None) -> FileRead:
+    """One content file read and checked on its own; with `now`, consent given in the future is refused."""
+    stamp = _stamp(path)
+    reader = _Reader(settings, now)
+    item = getattr(reader, kind)(path)
+    rel = reader.rel(path)
+    return FileRead(kind, stamp, item, tuple(reader.problems), tuple(reader.refs), reader.lines.get(rel))
+
+
+def _story_order(story: Story) -> tuple[float, str]:
+    """(date, id) order; by timestamp, as comparing zoned datetimes costs a zone lookup each time."""
+    return (story.date.timestamp(), story.id)
+
+
+def content_kind(settings: Settings, path: Path) -> str | None:
+    """Which kind of content file `path` is, by where it sits, as `content_files` finds them."""
+    try:
+        parts = path.relative_to(settings.campaigns_dir).parts
+    except ValueError:
+        parts = ()
+    if len(parts) == 2 and parts[1] == "campaign.md":
+        return "campaign"
+    if len(parts) == 3 and parts[1] == "ambassadors" and parts[2].endswith(".md"):
+        return "ambassador"
+    if path.suffix == ".md" and path.is_relative_to(settings.stories_dir):
+        return "story"
+    return None
+
+
+_KIND_ORDER = {"story": 0, "campaign": 1, "ambassador": 2}
+
+
+def read_files(
+    settings: Settings, cache: dict[str, FileRead] | None = None, changed: Iterable[Path] | None = None,
+    now: datetime | None = None,
+) -> dict[str, FileRead]:
+    """Every content file read, reusing `cache` for files whose stamp has not changed.
+
+    The preview keeps the cache between saves, so a save re-reads only the files it touched;
+    the cache is updated in place (files gone from disk are dropped from it). With `changed`
+    (the paths the file watcher saw change) only those are looked at: no scan of 10,000 files.
+    """
+    if cache and changed is not None:
+        reads = dict(cache)
+        known = len(reads)
+        for path in changed:
+            kind = content_kind(settings, path)
+            rel = path.relative_to(settings.root).as_posix() if path.is_relative_to(settings.root) else ""
+            if kind is None or not (path.is_file() or path.is_symlink()):
+                reads.pop(rel, None)
+            else:
+                reads[rel] = read_file(settings, kind, path, now)
+        if len(reads) != known or not all(rel in cache for rel in reads):  # a file came or went
+            reads = dict(sorted(reads.items(), key=lambda item: (_KIND_ORDER[item[1].kind], item[0].split("/"))))
+    else:
+        reads = {}
+        refused: list[Problem] = []
+        for kind, path in content_files(settings, refused):
+            rel = path.relative_to(settings.root).as_posix()
+            known = cache.get(rel) if cache is not None else None
+            if known is not None and known.kind == kind and known.stamp == _stamp(path) and known.stamp[1] >= 0:
+                reads[rel] = known
+            else:
+                reads[rel] = read_file(settings, kind, path, now)
+        for problem in refused:  # a linked or misnamed folder: reported as if a file of its own
+            reads[f"{problem.path}/"] = FileRead("story", (0, -1), None, (problem,), (), None)
+    if cache is not None:
+        cache.clear()
+        cache.update(reads)
+    return reads
+
+
+def assemble(settings: Settings, reads: Iterable[FileRead], anonymity=anonymity_problems) -> tuple[Content, list[Problem]]:
+    """The second pass: models put together, then references, uniqueness and anonymity checked.
+
+    `anonymity` is `anonymity_problems` or a function giving the same answer faster (the
+    preview's, which remembers the answer for each story it has seen).
+    """
+    reader = _Reader(settings)
+    found: dict[str, list] = {"story": [], "campaign": [], "ambassador": []}
+    for read in reads:
+        reader.problems.extend(read.problems)
+        reader.refs.extend(read.refs)
+        if read.item is not None:
+            found[read.kind].append(read.item)
+            if read.lines is not None:
+                reader.lines[read.item.path] = read.lines
+    content = Content(
+        stories=tuple(sorted(found["story"], key=_story_order)),
+        campaigns=tuple(sorted(found["campaign"], key=lambda c: (c.year, c.id))),
+        ambassadors=tuple(found["ambassador"]),
+    )
+    _check_unique(reader, content.stories, lambda s: s.id, "story id")
+    _check_unique(reader, content.stories, lambda s: s.slug, "story slug")
+    _check_unique(reader, content.ambassadors, lambda a: a.id, "ambassador id")
+    _check_refs(reader, content)
+    _check_addresses(reader, content)
+    reader.problems += anonymity(content, settings.regions, reader.lines, site_pages(settings), common_words())
+    return content, sorted(set(reader.problems))
 
 
 def load_content(settings: Settings, now: datetime | None = None) -> tuple[Content, list[Problem]]:
@@ -436,19 +620,4 @@ def load_content(settings: Settings, now: datetime | None = None) -> tuple[Conte
 
     With `now`, what can only be judged at a moment (consent given in the future) is judged too.
     """
-    reader = _Reader(settings, now)
-    story_files, campaign_files, ambassador_files = content_files(settings, reader.problems)
-    stories = [reader.story(p) for p in story_files]
-    campaigns = [reader.campaign(p) for p in campaign_files]
-    ambassadors = [reader.ambassador(p) for p in ambassador_files]
-    content = Content(
-        stories=tuple(sorted((s for s in stories if s), key=lambda s: (s.date, s.id))),
-        campaigns=tuple(sorted((c for c in campaigns if c), key=lambda c: (c.year, c.id))),
-        ambassadors=tuple(a for a in ambassadors if a),
-    )
-    _check_unique(reader, content.stories, lambda s: s.id, "story id")
-    _check_unique(reader, content.stories, lambda s: s.slug, "story slug")
-    _check_unique(reader, content.ambassadors, lambda a: a.id, "ambassador id")
-    _check_refs(reader, content)
-    reader.problems += anonymity_problems(content, settings.regions, reader.lines, site_pages(settings), common_words())
-    return content, sorted(set(reader.problems))
+    return assemble(settings, read_files(settings, now=now).values())

@@ -124,6 +124,7 @@ class Story:
     image: Image | None = None
     content_warning: str | None = None
     draft: bool = False
+    aliases: tuple[str, ...] = ()  # old addresses ("stories/2020/old-name/"), each redirecting here
 
     @property
     def url(self) -> str:

@@ -14,9 +14,10 @@ import posixpath
 import re
 import unicodedata
 from collections import defaultdict
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from typing import Callable, Iterable, Mapping, Sequence
 
 import jinja2
@@ -73,6 +74,9 @@ class GeneratedPage:
     @property
     def direction(self) -> str:
         return text_direction(self.lang)
+
+
+PagePlan = tuple[str, Callable[[], "GeneratedPage"]]  # a page's URL and the function that renders it
 
 
 @dataclass(frozen=True)
@@ -346,6 +350,37 @@ def page_window(number: int, count: int, around: int = 2) -> tuple[int | None, .
     return tuple(window)
 
 
+_RENDERER: ContextVar[Renderer] = ContextVar("renderer")
+
+
+@lru_cache(maxsize=4)
+def _environment(locale: str) -> jinja2.Environment:
+    """The templates, compiled once per process (and site locale) and shared by every build's `Renderer`.
+
+    Compiling them took a second, which the preview would pay on every save; the helpers that
+    need the page's renderer (`teaser`, `card_picture`, `days_until`) reach it through a context
+    variable, so no state is shared between builds.
+    """
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("builder", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+        auto_reload=False,
+    )
+    env.globals.update(
+        FACETS={f.key: f for f in FACETS}, country_name=country_name, language_name=language_name,
+        reading_minutes=reading_minutes, text_direction=text_direction, FORMATS=FORMATS, t=translate,
+        teaser=lambda *args, **kwargs: _RENDERER.get().teaser(*args, **kwargs),
+        card_picture=lambda *args, **kwargs: _RENDERER.get().card_picture(*args, **kwargs),
+        days_until=lambda day: _RENDERER.get().days_until(day),
+        site_lang=locale.split("-")[0], tint=tint,
+    )  # fmt: skip
+    env.filters["day"] = lambda moment, lang=locale: _format_day(moment, site_or(lang, locale))
+    return env
+
+
 class Renderer:
     """Jinja templates compiled once; one method per kind of page.
 
@@ -355,22 +390,7 @@ class Renderer:
 
     def __init__(self, index: SiteIndex) -> None:
         self.index = index
-        self.env = jinja2.Environment(
-            loader=jinja2.PackageLoader("builder", "templates"),
-            autoescape=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            undefined=jinja2.StrictUndefined,
-            auto_reload=False,
-        )
-        self.env.globals.update(
-            FACETS={f.key: f for f in FACETS}, country_name=country_name, language_name=language_name,
-            reading_minutes=reading_minutes, text_direction=text_direction, FORMATS=FORMATS, t=translate,
-        )  # fmt: skip
-        locale = index.settings.locale
-        self.env.filters["day"] = lambda moment, lang=locale: _format_day(moment, site_or(lang, locale))
-        self.env.globals.update(teaser=self.teaser, card_picture=self.card_picture, days_until=self.days_until,
-                                site_lang=locale.split("-")[0], tint=tint)  # fmt: skip
+        self.env = _environment(index.settings.locale)
         macros = self.env.get_template("_macros.html").module
         self._story_card = macros.story_card
         self._teasers: dict[tuple[str, str, int], markupsafe.Markup] = {}
@@ -406,9 +426,13 @@ class Renderer:
         meta = {k: context.pop(k) for k in keys if k in context}
         scope = ("site",) + context.pop("scope", ())
         feeds = tuple(link for key in scope for link in self.index.feeds.get(key, ()))
-        html = self.env.get_template(template).render(
-            url=links_from(url), ix=self.index, title=title, **context
-        )
+        token = _RENDERER.set(self)
+        try:
+            html = self.env.get_template(template).render(
+                url=links_from(url), ix=self.index, title=title, **context
+            )
+        finally:
+            _RENDERER.reset(token)
         return GeneratedPage(url, kind, title, html, feeds=feeds, **meta)
 
     def picture(self, image: Image | None, page_url: str) -> str | None:
@@ -439,30 +463,39 @@ class Renderer:
     def story_list(self, base: str, kind: Kind, title: str, stories: Sequence[Story], intro: str = "",
                    scope: tuple[str, ...] = ()) -> list[GeneratedPage]:  # fmt: skip
         """A list of stories, split into pages of `per_page`: base/, base/page/2/, ..."""
+        return [make() for _, make in self.story_list_plan(base, kind, title, stories, intro, scope)]
+
+    def story_list_plan(self, base: str, kind: Kind, title: str, stories: Sequence[Story], intro: str = "",
+                        scope: tuple[str, ...] = ()) -> list[PagePlan]:  # fmt: skip
         per_page = self.index.settings.per_page
         count = max(1, math.ceil(len(stories) / per_page))
         urls = [base] + [f"{base}page/{n}/" for n in range(2, count + 1)]
-        pages = []
-        for number, url in enumerate(urls, start=1):
+
+        def make(number: int, url: str) -> GeneratedPage:
             chunk = stories[(number - 1) * per_page : number * per_page]
             page_title = title if number == 1 else f"{title} (page {number} of {count})"
-            pages.append(self.page(
+            return self.page(
                 url, kind, page_title, "story_list.html", stories=chunk, intro=intro, total=len(stories),
                 pagination={"number": number, "count": count, "urls": urls, "window": page_window(number, count)},
                 scope=scope, description=intro or title,
-            ))  # fmt: skip
-        return pages
+            )  # fmt: skip
+
+        return [(url, partial(make, number, url)) for number, url in enumerate(urls, start=1)]
 
     def facet_pages(self, facet: Facet) -> list[GeneratedPage]:
+        return [make() for _, make in self.facet_plan(facet)]
+
+    def facet_plan(self, facet: Facet) -> list[PagePlan]:
         groups = self.index.facet_stories[facet.key]
         entries = [(facet.label(v), f"{facet.key}/{facet.slug(v)}/", len(s)) for v, s in groups.items()]
-        pages = [self.page(f"{facet.key}/", Kind.FACETS, facet.title, "facets.html", entries=entries,
-                           intro=facet.intro, description=facet.intro, facet_key=facet.key)]  # fmt: skip
+        plan: list[PagePlan] = [(f"{facet.key}/", lambda: self.page(
+            f"{facet.key}/", Kind.FACETS, facet.title, "facets.html", entries=entries, intro=facet.intro,
+            description=facet.intro, facet_key=facet.key))]  # fmt: skip
         for value, stories in groups.items():
             scope = ("tag:" + value,) if facet.key == "tags" else ()
-            pages += self.story_list(f"{facet.key}/{facet.slug(value)}/", Kind.FACET,
-                                     f"{facet.title}: {facet.label(value)}", stories, scope=scope)  # fmt: skip
-        return pages
+            plan += self.story_list_plan(f"{facet.key}/{facet.slug(value)}/", Kind.FACET,
+                                         f"{facet.title}: {facet.label(value)}", stories, scope=scope)  # fmt: skip
+        return plan
 
     def campaign(self, campaign: Campaign, body: str) -> GeneratedPage:
         ix = self.index
@@ -523,27 +556,44 @@ def feed_groups(pub: Publication, settings: Settings) -> list[tuple[str, str, li
 
 def generate_pages(index: SiteIndex, markdown_to_html: Callable[[str], str]) -> list[GeneratedPage]:
     """Every generated page of the site, in a stable order."""
+    return [make() for _, make in plan_pages(index, markdown_to_html)]
+
+
+def plan_pages(index: SiteIndex, markdown_to_html: Callable[[str], str]) -> list[PagePlan]:
+    """Every generated page's URL with the function that renders it, in the build's order.
+
+    The build renders them all; the preview renders a page only when it is asked for, which is
+    how a save at 10,000 stories costs one page rather than the site.
+    """
     pub, settings = index.pub, index.settings
     r = Renderer(index)
-    latest = index.one_per_family(pub.stories[:12], settings.locale.split("-")[0])[:6]
-    campaign = index.current_campaign()
-    pages = [r.page("", Kind.HOME, settings.site_name, "home.html", stories=latest, campaign=campaign,
-                    banner=r.picture(campaign.image, "") if campaign else None,
-                    ambassadors=index.ambassadors_by_campaign.get(campaign.id, [])[:8] if campaign else [],
-                    description=f"{settings.site_name}: stories told by migrants, refugees and people seeking asylum.")]  # fmt: skip
-    pages += r.story_list("stories/", Kind.STORIES, "All stories", pub.stories,
-                          intro="Every story, newest first.")  # fmt: skip
-    pages += [r.story(s) for s in pub.stories]
-    pages.append(r.page("campaigns/", Kind.CAMPAIGNS, "Campaigns", "campaigns.html",
-                        description="International Migrants' Day campaigns, year by year."))  # fmt: skip
-    pages += [r.campaign(c, markdown_to_html(c.body)) for c in pub.campaigns]
-    pages.append(r.page("ambassadors/", Kind.AMBASSADORS, "Ambassadors", "ambassadors.html",
-                        description="The people who tell their stories for each campaign."))  # fmt: skip
-    pages += [r.ambassador(a, markdown_to_html(a.body)) for a in pub.ambassadors]
+
+    def home() -> GeneratedPage:
+        latest = index.one_per_family(pub.stories[:12], settings.locale.split("-")[0])[:6]
+        campaign = index.current_campaign()
+        return r.page("", Kind.HOME, settings.site_name, "home.html", stories=latest, campaign=campaign,
+                      banner=r.picture(campaign.image, "") if campaign else None,
+                      ambassadors=index.ambassadors_by_campaign.get(campaign.id, [])[:8] if campaign else [],
+                      description=f"{settings.site_name}: stories told by migrants, refugees and people seeking asylum.")  # fmt: skip
+
+    plan: list[PagePlan] = [("", home)]
+    plan += r.story_list_plan("stories/", Kind.STORIES, "All stories", pub.stories,
+                              intro="Every story, newest first.")  # fmt: skip
+    plan += [(s.url, partial(r.story, s)) for s in pub.stories]
+    plan.append(("campaigns/", lambda: r.page("campaigns/", Kind.CAMPAIGNS, "Campaigns", "campaigns.html",
+                 description="International Migrants' Day campaigns, year by year.")))  # fmt: skip
+    plan += [(f"campaigns/{c.id}/", partial(lambda c: r.campaign(c, markdown_to_html(c.body)), c))
+             for c in pub.campaigns]  # fmt: skip
+    plan.append(("ambassadors/", lambda: r.page("ambassadors/", Kind.AMBASSADORS, "Ambassadors", "ambassadors.html",
+                 description="The people who tell their stories for each campaign.")))  # fmt: skip
+    plan += [(f"ambassadors/{a.id}/", partial(lambda a: r.ambassador(a, markdown_to_html(a.body)), a))
+             for a in pub.ambassadors]  # fmt: skip
     for facet in FACETS:
-        pages += r.facet_pages(facet)
-    pages.append(r.page("subscribe/", Kind.SUBSCRIBE, "Subscribe", "subscribe.html", groups=feed_groups(pub, settings),
-                        description=f"Follow {settings.site_name} in a feed reader: RSS, Atom and JSON Feed."))  # fmt: skip
-    pages += [r.page(s.url, Kind.TOMBSTONE, "Story withdrawn", "tombstone.html", robots="noindex",
-                     description="This story was withdrawn.") for s in pub.tombstones]  # fmt: skip
-    return pages
+        plan += r.facet_plan(facet)
+    plan.append(("subscribe/", lambda: r.page(
+        "subscribe/", Kind.SUBSCRIBE, "Subscribe", "subscribe.html", groups=feed_groups(pub, settings),
+        description=f"Follow {settings.site_name} in a feed reader: RSS, Atom and JSON Feed.")))  # fmt: skip
+    plan += [(url, partial(lambda url: r.page(url, Kind.TOMBSTONE, "Story withdrawn", "tombstone.html",
+              robots="noindex", description="This story was withdrawn."), url))
+             for s in pub.tombstones for url in (s.url, *s.aliases)]  # fmt: skip  # the notice at old addresses too
+    return plan

@@ -13,17 +13,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from .aliases import record, redirect_files
+from .anonymity import KeyLines
 from .card_layout import FAMILIES, Weight, coverage
 from .cards import PHOTO_PANEL, Card, CardError, CardImage, draw_cards, plan_cards
 from .feeds import FORMATS, EntryExtras, FeedFile, build_feeds, feed_links
+from .files import walk
 from .images import ImageReport, ImageSettings, Rendition, picture_html, process_images
-from .loader import load_content
+from .links import link_problems
+from .loader import assemble, read_files
 from .models import Content, Display, Image, Problem
-from .pages import GeneratedPage, SiteIndex, generate_pages, text_direction
+from .pages import GeneratedPage, SiteIndex, generate_pages, plan_pages, text_direction
 from .progress import Progress
-from .publish import Publication, publish
+from .publish import Hold, Publication, publish
 from .search import SearchDoc, SearchReport, build_index
-from .render import render_bodies
+from .render import render_bodies, render_body
 from .settings import Settings
 from .static import StaticSource
 from .static import scan as scan_static
@@ -60,12 +64,29 @@ class Build:
 
 
 def publication_report(pub: Publication) -> tuple[str, ...]:
-    lines = [str(h) for h in pub.held]
+    lines = list(held_lines(pub))
     feed_items = sum(1 for s in pub.stories if pub.in_feeds(s))
     lines.append(
         f"published: {len(pub.stories)} stories, {len(pub.ambassadors)} profiles, "
         f"{len(pub.campaigns)} campaigns, {feed_items} stories in feeds"
     )
+    return tuple(lines)
+
+
+_UNTIL = {
+    Hold.DRAFT: "until `draft: true` is removed",
+    Hold.SCHEDULED: "until then: it appears at the first build after that time",
+    Hold.CONSENT_EXPIRED: "until the consent is renewed: a new `expires`, or none",
+    Hold.NO_WEB_CONSENT: "until the consent `scope` includes `web`",
+}
+
+
+def held_lines(pub: Publication) -> tuple[str, ...]:
+    """One line per story or profile that will not be shown: why, and until when."""
+    lines = []
+    for held in pub.held:
+        until = _UNTIL.get(held.hold)
+        lines.append(f"{held} ({until})" if until else str(held))
     return tuple(lines)
 
 
@@ -81,16 +102,70 @@ def build_summary(build: Build, seconds: float) -> str:
             f"built in {seconds:.1f}s")  # fmt: skip
 
 
-def load(settings: Settings, now: datetime) -> tuple[Content, tuple[StaticSource, ...], list[Problem]]:
-    """Everything a build reads, and every problem in it: the content, and what `site_src/` publishes."""
-    content, problems = load_content(settings, now)
-    static, static_problems = scan_static(settings, image_settings(settings))
-    return content, static, sorted(problems + static_problems)
-
-
 def check(settings: Settings, now: datetime) -> tuple[list[Problem], Publication | None]:
-    content, _, problems = load(settings, now)
-    return problems, (None if problems else publish(content, now))
+    content, _, problems, lines = load(settings, now)
+    if problems:
+        return problems, None
+    pub = publish(content, now)
+    memo: dict[str, str] = {}
+    problems = body_link_problems(content, pub, settings, lines,
+                                  lambda s: memo.get(s.body) or memo.setdefault(s.body, render_body(s.body)))
+    return problems, (None if problems else pub)
+
+
+def load(settings: Settings, now: datetime) -> tuple[Content, tuple[StaticSource, ...], list[Problem], dict[str, KeyLines]]:
+    """Everything a build reads, and every problem in it: the content, what `site_src/`
+    publishes, and where each content file's keys and body start."""
+    reads = read_files(settings, now=now)
+    content, problems = assemble(settings, reads.values())
+    static, static_problems = scan_static(settings, image_settings(settings))
+    lines = {rel: r.lines for rel, r in reads.items() if r.lines is not None}
+    return content, static, sorted(problems + static_problems), lines
+
+
+def site_urls(pub: Publication, settings: Settings) -> set[str]:
+    """Every address the site will have: generated pages, feeds, redirects, pages of site_src/."""
+    index = SiteIndex(pub, settings, {}, None, feed_links(pub, settings), {})
+    urls = {url for url, _ in plan_pages(index, lambda text: "")}
+    urls |= {link.url for links in index.feeds.values() for link in links}
+    urls |= {alias for story in pub.stories for alias in story.aliases}
+    return urls | site_src_urls(settings)
+
+
+def site_src_urls(settings: Settings) -> set[str]:
+    """The addresses of the pages and files of site_src/ (its theme overrides aside)."""
+    urls = set()
+    docs, theme = settings.docs_dir, settings.theme_dir
+    for path in walk(docs).files if docs.is_dir() else ():
+        rel = path.relative_to(docs).as_posix()
+        if (theme is not None and path.is_relative_to(theme)) or not path.is_file():
+            continue
+        if path.suffix == ".md":
+            rel = rel.removesuffix("index.md") if path.name == "index.md" else rel.removesuffix(".md") + "/"
+        urls.add(rel)
+    return urls
+
+
+def body_link_problems(
+    content: Content, pub: Publication, settings: Settings, lines: dict[str, KeyLines], html_of
+) -> list[Problem]:
+    """Body links to pages or anchors that will not exist (`links.link_problems`).
+
+    Published stories are checked against the published site, drafts and scheduled stories
+    against the site as the preview shows it (so a draft may link to another draft).
+    """
+    preview = publish(content, pub.now, preview=True)
+    live = {s.id for s in pub.stories if s.id not in pub.previewed}
+    sets: dict[bool, set[str]] = {}
+
+    def urls(story) -> set[str]:
+        shown = story.id in live
+        if shown not in sets:
+            sets[shown] = site_urls(pub if shown else preview, settings)
+        return sets[shown]
+
+    by_url = {s.url: s for s in preview.stories}
+    return link_problems(preview.stories, lambda s: lines[s.path].body, urls, settings, html_of, by_url)
 
 
 def image_settings(settings: Settings) -> ImageSettings:
@@ -134,7 +209,7 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     and search index are written (a card's file name comes from its content, so pages can link
     to it before it exists).
     """
-    content, static, problems = load(settings, now)
+    content, static, problems, lines = load(settings, now)
     if problems:
         raise ContentError(problems)
     pub = publish(content, now, preview=preview)
@@ -143,6 +218,11 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
         encoding = side.submit(make_images, pub, settings, cache, workers)
         texts = [s.body for s in pub.stories] + [c.body for c in pub.campaigns] + [a.body for a in pub.ambassadors]
         html = render_bodies(texts, cache / "html", workers)
+        rendered = dict(zip(texts, html))
+        links = body_link_problems(content, pub, settings, lines, lambda s: rendered.get(s.body) or render_body(s.body))
+        if links:
+            encoding.cancel()
+            raise ContentError(links)
         renditions, image_report = encoding.result()
         try:
             plan = plan_cards(social_cards(pub, settings, renditions), cache / "cards")
@@ -158,6 +238,7 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     derivatives.update((card.url, card.path) for card in plan.images.values())
     files = [StaticFile(f.url, content=f.content) for f in text.feeds]
     files += [StaticFile(f"search/{name}", content=data) for name, data in sorted(text.search_files.items())]
+    files += [StaticFile(url, content=data) for url, data in redirect_files(pub.stories, settings)]
     files += [StaticFile(url, source=path) for url, path in sorted(derivatives.items())]
     search = text.search
     report = publication_report(pub) + (
@@ -168,6 +249,12 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
     )
     return Build(publication=pub, pages=tuple(text.pages), files=tuple(files), report=report, images=image_report,
                  static=static)
+
+
+def record_urls(build: Build, settings: Settings) -> None:
+    """After a published (not preview) build: remember each story's addresses for the next check."""
+    pub = build.publication
+    record(settings.root, [s for s in pub.stories if s.id not in pub.previewed] + list(pub.tombstones))
 
 
 class TextOutputs(NamedTuple):

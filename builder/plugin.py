@@ -23,12 +23,13 @@ from mkdocs.structure.pages import Page
 from . import assets, csp, output, shell
 from .files import Refusal
 from .images import Unusable
-from .pages import GeneratedPage
-from .pipeline import Build, ContentError, build_summary, image_settings, prepare
+from .pages import GeneratedPage, Kind
+from .pipeline import Build, ContentError, build_summary, image_settings, prepare, record_urls
 from .progress import Progress
 from .publish import ClockError, build_clock
 from .settings import DEFAULT_REGIONS, DEFAULT_TAGS, Settings, from_options
 from .static import StaticSource, republish
+from .static import scan as scan_static
 
 log = logging.getLogger("mkdocs.plugins.stories")
 
@@ -82,6 +83,9 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.started = 0.0
         self.final_dir: Path | None = None
         self.staging: Path | None = None
+        self.preview_mode = False
+        self.theme_only = False  # set by `render_theme`: the theme's pages for the preview, no content
+        self.theme_pages: dict[str, str] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -92,29 +96,31 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             docs_dir=config.docs_dir, theme_dir=config.theme.custom_dir,
         )
         asked = self.config.preview or os.environ.get("STORIES_PREVIEW") == "1"
-        if asked and not self.serving:
+        if asked and not (self.serving or self.theme_only):
             raise PluginError("preview mode (`preview: true` in mkdocs.yml or STORIES_PREVIEW=1) would publish drafts "
                               "and scheduled stories: it is for `python -m builder serve` only; remove it to build")
-        preview = self.serving
+        preview = self.preview_mode = self.serving or self.theme_only
         self.started = time.perf_counter()
         try:
             now = build_clock()
         except ClockError as exc:
             raise PluginError(str(exc)) from None
         os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
+        in_nav = set(_nav_files(config.nav or []))
+        self.image_settings = image_settings(settings)
+        self.shells, self.sitemap, self.script_hashes = {}, [], set()
+        self.assets = self.site_assets(config)
+        if self.theme_only:
+            return self._theme_config(config, in_nav)
         try:
             self.build = prepare(settings, now, preview=preview)
         except ContentError as exc:
             raise PluginError(str(exc)) from None
         for line in self.build.report:
             log.info(line)
-        in_nav = set(_nav_files(config.nav or []))
-        self.image_settings = image_settings(settings)
         self.themed = {p.src_uri: p for p in self.build.pages if p.src_uri in in_nav}
         self.bulk = [p for p in self.build.pages if p.src_uri not in in_nav]
-        self.shells, self.sitemap, self.script_hashes = {}, [], set()
         self.site_head = "\n".join(shell.feed_links_html(self.build.pages[0].feeds, settings))
-        self.assets = self.site_assets(config)
         self.final_dir = Path(config.site_dir)
         self.staging = output.staging_dir(self.final_dir)
         config.site_dir = str(self.staging)
@@ -131,9 +137,21 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         config.extra["stories_assets"] = {key: asset.url for key, asset in found.items()}
         return found
 
+    def _theme_config(self, config: MkDocsConfig, in_nav: set[str]) -> MkDocsConfig:
+        """Theme-only: each generated page of the navigation and one shell per depth, all markers."""
+        docs = Path(config.docs_dir)
+        marker = GeneratedPage("", Kind.HOME, shell.TITLE, shell.CONTENT)
+        self.themed = {uri: marker for uri in in_nav if not (docs / uri).exists()}
+        self.bulk = [GeneratedPage("x/" * level, Kind.STORY, shell.TITLE, "") for level in range(1, THEME_DEPTHS + 1)]
+        self.final_dir = Path(config.site_dir)
+        self.staging = output.staging_dir(self.final_dir)
+        config.site_dir = str(self.staging)
+        return config
+
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        assert self.build is not None and self.settings is not None
-        allowed = {s.path.relative_to(self.settings.docs_dir): s for s in self.build.static}
+        assert (self.build is not None or self.theme_only) and self.settings is not None
+        static = self.theme_static() if self.theme_only or self.build is None else self.build.static
+        allowed = {s.path.relative_to(self.settings.docs_dir): s for s in static}
         for file in list(files):
             # Material's own CSS and JS are replaced by the hashed files below (see builder.assets).
             if file.src_uri.startswith(assets.REPLACED):
@@ -172,6 +190,14 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         except (Refusal, Unusable) as exc:
             raise PluginError(f"{self.settings.site_src}/{rel.as_posix()}: {exc}") from None
 
+    def theme_static(self) -> tuple[StaticSource, ...]:
+        """Theme-only builds have no `prepare`: what site_src/ may publish is scanned here."""
+        assert self.settings is not None
+        static, problems = scan_static(self.settings, self.image_settings)
+        if problems:
+            raise PluginError("\n".join(str(p) for p in problems))
+        return static
+
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self.settings is not None
         uri = page.file.src_uri
@@ -182,6 +208,9 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         if generated is None:
             page.meta["head_extra"] = self.site_head
             return markdown
+        if self.theme_only:
+            page.meta.update(title=shell.TITLE, description=shell.DESCRIPTION, head_extra=shell.HEAD)
+            return ""
         page.meta.update(title=generated.title, description=generated.description,
                          head_extra=shell.head_html(generated, self.settings))  # fmt: skip
         return ""
@@ -190,6 +219,8 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         if page.file.src_uri.startswith(shell.SHELLS):
             return shell.CONTENT
         generated = self.themed.get(page.file.src_uri)
+        if generated and self.theme_only:
+            return shell.CONTENT
         return generated.html if generated else html
 
     def protect(self, document: str) -> str:
@@ -203,6 +234,9 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
             self.shells[shell.depth(page.url)] = self.protect(output_html)
             return output_html
         generated = self.themed.get(uri)
+        if self.theme_only and generated:
+            self.theme_pages[page.url] = output_html
+            return output_html
         self.sitemap.append((page.canonical_url, generated.updated if generated else ""))
         if generated is None:
             return self.protect(assets.link_scripts(output_html, self.assets))
@@ -216,12 +250,17 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.staging and self.final_dir
         logging.getLogger("mkdocs").removeHandler(self.warnings)
-        if config.strict and self.warnings.count:
+        if self.theme_only:
+            self.theme_pages.update((shell.SHELLS + str(level), html) for level, html in self.shells.items())
+            output.swap_into_place(self.staging, self.final_dir)
+        elif config.strict and self.warnings.count:
             output.discard(self.staging)
             log.error("strict mode: %d warnings, the previous site is left in place", self.warnings.count)
         else:
             self.write_bulk_pages(config)
             output.swap_into_place(self.staging, self.final_dir)
+            if not self.preview_mode:
+                record_urls(self.build, self.settings)
             log.info(build_summary(self.build, time.perf_counter() - self.started))
         config.site_dir = str(self.final_dir)
 
@@ -247,8 +286,36 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         if self.staging:
             output.discard(self.staging)
 
+
     def on_serve(self, server, *, config: MkDocsConfig, builder):
         root = Path(config.config_file_path).parent
         for folder in ("stories", "campaigns"):
             server.watch(str(root / folder))
         return server
+
+
+THEME_DEPTHS = 8  # deeper than any generated page: "tags/x/page/2/" is 4
+
+
+def render_theme(config_file: Path, site_dir: Path) -> tuple[dict[str, str], str]:
+    """The theme around the content, for `builder.preview`, which renders content itself.
+
+    Builds the site with no stories, campaigns or profiles into `site_dir` (assets and the
+    pages of `site_src/`), and returns, with the theme's language, each themed page as HTML
+    with the `shell` markers in place of its own title, head and content: the generated pages
+    of the navigation keyed by URL ("", "stories/", ...) and one shell per depth keyed
+    "_shells/<depth>". Any error (a bad mkdocs.yml, a broken template) is raised as it comes.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = load_config(str(config_file), site_dir=str(site_dir), strict=False)
+    plugin = config.plugins["stories"]
+    plugin.theme_only, plugin.theme_pages = True, {}
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        build(config)
+    finally:
+        config.plugins.on_shutdown()
+        plugin.theme_only = False  # MkDocs keeps one plugin instance per process for every later build
+    return plugin.theme_pages, config.theme["language"]

@@ -40,6 +40,8 @@ lang: en
 # image: images/my-photo.jpg
 # image_alt: "Describe the picture"
 # content_warning: "Say what the story touches on, e.g. war, detention, racism"
+# After renaming a published story's file: its old addresses, so old links keep working.
+# aliases: ["stories/2021/old-name/"]
 # Drafts are never published; remove this line when the story is ready.
 draft: true
 consent:
@@ -104,6 +106,10 @@ def scaffold(settings: Settings, kind: str, slug: str, *, campaign: str | None, 
     )  # fmt: skip
     if kind == "story":
         path, text = settings.stories_dir / str(local.year) / f"{slug}.md", STORY
+        taken = sorted(p for p in settings.stories_dir.glob(f"*/{slug}.md") if p != path)
+        if taken:  # story names are unique across years: the check would refuse the second
+            raise ValueError(f"the name {slug!r} is taken by {taken[0].relative_to(settings.root).as_posix()}: "
+                             "choose another name, or edit that file")  # fmt: skip
     elif kind == "ambassador":
         if not campaign:
             raise ValueError("an ambassador belongs to a campaign: add --campaign <campaign id>")

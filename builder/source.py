@@ -34,6 +34,7 @@ BODY_MAX_CHARS = 500_000
 
 YAML_MAX_NODES = 5_000
 YAML_MAX_DEPTH = 32
+from . import yaml_errors
 
 
 class LineMap(dict):
@@ -157,12 +158,7 @@ def parse_yaml(text: str, line_offset: int = 0) -> Any:
         _refuse_graphs(node, line_offset)
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.context_mark or exc.problem_mark
-        line = (mark.line + 1 + line_offset) if mark else line_offset + 1
-        detail = "; ".join(filter(None, (exc.context, exc.problem)))
-        if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
-            detail += f" (noticed at line {exc.problem_mark.line + 1 + line_offset})"
-        raise SourceError(line, f"YAML syntax error: {detail}") from None
+        raise SourceError(*yaml_errors.explain(text, exc, line_offset)) from None
     finally:
         loader.dispose()
 
@@ -184,7 +180,8 @@ def read_source(path: Path, root: Path | None = None) -> SourceFile:
     try:
         raw_meta, body = _HANDLER.split(text)
     except ValueError:
-        raise SourceError(1, "front matter is not closed by a line '---'") from None
+        where = yaml_errors.not_closed(text.split("\n"))
+        raise SourceError(where, yaml_errors.NOT_CLOSED, f"add a line '---' above line {where}, after the last field") from None
     if len(raw_meta) > FRONT_MATTER_MAX_CHARS:
         raise SourceError(1, f"front matter is too long: {len(raw_meta)} characters > {FRONT_MATTER_MAX_CHARS} limit",
                           "is the closing '---' missing?")  # fmt: skip

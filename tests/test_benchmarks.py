@@ -51,3 +51,16 @@ def test_the_hugo_twin_holds_exactly_the_stories_our_site_publishes(tmp_path: Pa
     for person in ambassadors():
         if person.display == "first-name":
             assert person.name not in text  # a surname they asked us not to show
+
+
+def test_the_preview_benchmark_times_edits_seen_over_http_and_stops_the_server(tmp_path: Path) -> None:
+    from benchmarks.preview import measure
+
+    root = tmp_path / "corpus"
+    manifest = write_corpus(root, 60, images=1)
+    env = {**os.environ, "STORIES_NOW": NOW_ISO, "PYTHONPATH": str(PROJECT), "NO_MKDOCS_2_WARNING": "1"}
+    before = {story["path"]: (root / story["path"]).read_bytes() for story in manifest["stories"]}
+    figures = measure(root, manifest, env, edits=2)
+    assert figures["edits"] == 2 and figures["exit"] == 0
+    assert 0 < figures["edit_median_s"] <= figures["edit_max_s"]
+    assert {path: (root / path).read_bytes() for path in before} == before  # the edited story is restored

@@ -279,3 +279,79 @@ def test_a_card_photo_starts_from_the_narrowest_jpeg_that_covers_its_panel() -> 
 def test_module_stays_engine_free() -> None:
     code = "import sys, builder.images; sys.exit('mkdocs' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent).returncode == 0
+
+
+def heic_photo(path: Path) -> Path:
+    """An iPhone-style HEIC written by pillow-heif, with GPS, a camera serial and a rotation in EXIF."""
+    import pillow_heif
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    exif[ExifTags.Base.Make] = "Phone Maker"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (51.0, 30.0, 12.5)
+    exif.get_ifd(ExifTags.IFD.Exif)[0xA431] = SERIAL
+    heif = pillow_heif.from_pillow(photo((1200, 800)))
+    heif.info["exif"] = exif.tobytes()
+    heif.save(path, quality=90)
+    return path
+
+
+def test_an_iphone_heic_photo_is_published_upright_without_its_exif(tmp_path: Path) -> None:
+    source = heic_photo(tmp_path / "IMG_0001.HEIC")
+    assert source.read_bytes()[4:12] == b"ftypheic" and SERIAL.encode() in source.read_bytes()
+
+    renditions, problems, _ = process_images(tmp_path, ["IMG_0001.HEIC"], tmp_path / "cache")
+
+    assert problems == []
+    rendition = renditions["IMG_0001.HEIC"]
+    assert (rendition.width, rendition.height) == (800, 1200), "turned upright as the EXIF says"
+    for derivative in rendition.derivatives:
+        im = assert_clean(derivative, (SERIAL, "Phone Maker")).convert("RGB")
+        red, green, _ = im.getpixel((im.width - 5, 5))
+        assert red > 180 and green < 90
+
+
+def test_check_opens_each_image_and_names_the_line_that_shows_it(site) -> None:
+    """`check` refuses what the build would, at the `image:` line; a HEIC from a phone passes."""
+    from datetime import datetime, timezone
+
+    from builder.pipeline import check
+    from builder.settings import load_settings
+
+    folder = site.root / "stories/2021/images"
+    folder.mkdir(parents=True)
+    (folder / "notes.jpg").write_text("this is not a picture", encoding="utf-8")
+    heic_photo(folder / "phone.heic")
+    photo((1600, 1000)).save(folder / "huge.png")
+    config = site.root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("      per_page: 20", "      per_page: 20\n      max_megapixels: 1"),
+                      encoding="utf-8")  # fmt: skip
+    site.story("not-an-image", image="images/notes.jpg", image_alt="Notes")
+    site.story("too-big", image="images/huge.png", image_alt="A field")
+    site.story("from-a-phone", image="images/phone.heic", image_alt="A field")
+    problems, _ = check(load_settings(config), datetime(2026, 11, 22, tzinfo=timezone.utc))
+
+    def image_line(slug: str) -> int:
+        lines = (site.root / f"stories/2021/{slug}.md").read_text(encoding="utf-8").splitlines()
+        return next(i + 1 for i, line in enumerate(lines) if line.startswith("image:"))
+
+    assert [(p.path, p.line, p.message) for p in problems] == [
+        ("stories/2021/not-an-image.md", image_line("not-an-image"),
+         "image images/notes.jpg: not an image (expected JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIC)"),
+        ("stories/2021/too-big.md", image_line("too-big"), "image images/huge.png: too large: 1.6 MP > 1 MP limit"),
+    ]  # fmt: skip
+
+
+def test_a_story_with_a_heic_photo_builds_and_no_published_file_carries_its_exif(site) -> None:
+    (site.root / "stories/2021/images").mkdir(parents=True)
+    heic_photo(site.root / "stories/2021/images/phone.heic")
+    site.story("from-a-phone", image="images/phone.heic", image_alt="A field at dusk")
+    built = site.build()
+    assert "<picture" in site.page("stories/2021/from-a-phone")
+    published = [p for p in (built / "img").iterdir() if p.is_file()]
+    assert published
+    for path in published:
+        raw = path.read_bytes()
+        assert SERIAL.encode() not in raw and b"Phone Maker" not in raw and b"Exif\x00\x00" not in raw, path.name

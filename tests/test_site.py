@@ -217,18 +217,40 @@ def test_share_links_are_plain_links_and_only_with_social_consent(site):
     assert re.search(r'<link rel="stylesheet" href="../../../assets/stories\.[0-9a-f]{10}\.css">', html)  # print rules inside
 
 
-def test_portraits_where_a_published_profile_has_a_photo(site):
-    site.campaign()
-    (site.root / "campaigns" / "2021-it-takes-a-community" / "ambassadors").mkdir()
-    shutil.copy(PROJECT / "stories" / "2021" / "images" / "shared-table.jpg",
-                site.root / "campaigns" / "2021-it-takes-a-community" / "ambassadors" / "zed.jpg")
-    site.ambassador("zed", photo="zed.jpg", photo_alt="Zed in a kitchen.")
-    site.ambassador("yan")  # no photo: initials instead
-    site.story("by-zed", storytellers=["zed"])
-    site.story("by-yan", storytellers=["yan"])
+def test_a_renamed_story_keeps_its_old_address_and_check_names_the_alias_to_add(site):
+    """Rename a published story's file: the check names the line to add; with it, the old URL redirects."""
+    import json as _json
+    import uuid as _uuid
+
+    from builder.loader import load_content
+    from builder.settings import load_settings
+
+    site.story("old-name", title="Amer's kitchen")
+    site.story("gone", consent={"ref": "F", "given": "2021-01-01", "scope": ["web"]})
     site.build()
-    assert re.search(r'<span class="portrait portrait--small"><picture>.*?sizes="160px".*?alt=""', site.page("stories/2021/by-zed"))
-    assert "portrait--small" not in site.page("stories/2021/by-yan")
-    index = site.page("ambassadors")
-    assert index.count("<picture>") == 1 and 'class="portrait__initials' in index
-    assert 'alt="Zed in a kitchen."' in site.page("ambassadors/zed")
+    manifest = _json.loads((site.root / ".cache/urls.json").read_text())["stories"]
+    assert manifest[f"urn:uuid:{_uuid.uuid5(_uuid.NAMESPACE_URL, 'old-name')}"] == ["stories/2021/old-name/"]
+    old = site.root / "stories/2021/old-name.md"
+    text = old.read_text(encoding="utf-8")
+    old.unlink()
+    site.write("stories/2021/amers-kitchen.md", text)
+    _, problems = load_content(load_settings(site.root / "mkdocs.yml"))
+    assert [str(p) for p in problems] == [
+        "stories/2021/amers-kitchen.md:2: this story was published at stories/2021/old-name/ and has moved: old "
+        'links would break (add the line  aliases: ["stories/2021/old-name/"]  (or add "stories/2021/old-name/" to its list))'
+    ]
+
+    site.write("stories/2021/amers-kitchen.md", text.replace("---\n", '---\naliases: ["/stories/2021/old-name"]\n', 1))
+    withdrawn = site.root / "stories/2021/gone.md"
+    withdrawn.write_text(withdrawn.read_text(encoding="utf-8").replace("consent:", 'aliases: ["stories/2020/gone/"]\nconsent:')
+                         .replace("  scope:", "  withdrawn: true\n  scope:"), encoding="utf-8")
+    built = site.build()
+    redirect = (built / "stories/2021/old-name/index.html").read_text(encoding="utf-8")
+    target = "https://stories.example.org/stories/2021/amers-kitchen/"
+    assert f'<meta http-equiv="refresh" content="0; url={target}">' in redirect
+    assert f'<link rel="canonical" href="{target}">' in redirect
+    assert '<meta name="robots" content="noindex">' in redirect and "<script" not in redirect
+    assert "Amer&#x27;s kitchen" in redirect
+    assert "Story withdrawn" in (built / "stories/2020/gone/index.html").read_text(encoding="utf-8")
+    sitemap = (built / "sitemap.xml").read_text(encoding="utf-8")
+    assert "old-name" not in sitemap and "amers-kitchen" in sitemap

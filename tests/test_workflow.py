@@ -373,7 +373,7 @@ def test_pull_request_template_has_a_consent_checklist():
 
 # -- the guide explains every check message ------------------------------------------------------------
 
-_MESSAGE_ARG = {"problem": 1, "Problem": 2, "SourceError": 1}
+_MESSAGE_ARG = {"problem": 1, "Problem": 2, "SourceError": 1, "_Mistake": 0, "Explained": 1}
 
 
 def _template(node: ast.AST) -> str:
@@ -390,7 +390,7 @@ def _template(node: ast.AST) -> str:
 def check_messages() -> list[str]:
     """Every message the content check can give, read from the code."""
     messages = []
-    for module in ("source", "fields", "loader", "anonymity"):
+    for module in ("source", "fields", "loader", "anonymity", "yaml_errors", "aliases", "links"):
         tree = ast.parse((PROJECT / "builder" / f"{module}.py").read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
@@ -608,3 +608,20 @@ def test_new_campaign_and_ambassador_print_their_paths(project: SiteDir, capsys)
     assert code == 1 and "--campaign" in err
     code, _, err = new(capsys, "story", "My_Story")
     assert code == 1 and "lowercase" in err
+
+
+def test_check_says_what_will_be_held_back_and_until_when(project: SiteDir, capsys):
+    project.story("ready")
+    project.story("still-a-draft", draft=True)
+    project.story("later", date="2027-01-05T09:00:00+00:00", year=2027)
+    project.story("expired", consent={"ref": "F", "given": "2021-01-01", "scope": ["web"], "expires": "2022-01-01"})
+    code, out, err = check(capsys)
+    assert code == 0 and "content OK" in err
+    lines = out.strip().splitlines()
+    assert lines == [
+        "held: stories/2021/expired.md — consent expired 2022-01-01T00:00:00+00:00 "
+        "(until the consent is renewed: a new `expires`, or none)",
+        "held: stories/2021/still-a-draft.md — draft: true (until `draft: true` is removed)",
+        "held: stories/2027/later.md — scheduled for 2027-01-05T09:00:00+00:00 "
+        "(until then: it appears at the first build after that time)",
+    ]

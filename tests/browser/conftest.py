@@ -252,7 +252,8 @@ def page_at(browser):
         console_errors: list[str] = []
         context.on("request", lambda request: requested.append(request.url))
         page = context.new_page()
-        page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+        page.on("console", lambda msg: console_errors.append(f"{msg.text} [{msg.location.get('url', '')}]")
+                if msg.type == "error" else None)  # fmt: skip  # the address says which file failed
         page.on("pageerror", lambda exc: console_errors.append(f"uncaught: {exc}"))
         page.requested_urls = requested
         page.console_errors = console_errors
