@@ -552,7 +552,8 @@ def atom(plan: FeedPlan, items: tuple[Entry, ...], settings: Settings, updated: 
 
 
 def json_feed(plan: FeedPlan, items: tuple[Entry, ...], settings: Settings) -> bytes:
-    """JSON Feed 1.1, written directly (feedgen has none); keys sorted so output never shuffles."""
+    """JSON Feed 1.1, written directly (feedgen has none); keys sorted so output never shuffles, compact
+    as feed readers take it."""
     document: dict[str, object] = {
         "version": JSON_FEED_VERSION,
         "title": plan.title,
@@ -564,7 +565,8 @@ def json_feed(plan: FeedPlan, items: tuple[Entry, ...], settings: Settings) -> b
     }
     if plan.lang:
         document["language"] = plan.lang
-    return (json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+    # No `indent`: with it, `json` encodes in Python rather than C, a third of the feed time.
+    return (json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _json_item(item: Entry) -> dict[str, object]:
