@@ -9,7 +9,7 @@ library versions that write them. The same key gives the same outputs; a changed
 gives another key and a full render.
 
 Only work is skipped: loading, every check, publishing and the body-link check run before
-this, on every build. The entry is plain JSON with the bytes after it (no pickle: the cache
+this, on every build. The entry is the bytes with a plain JSON header after them (no pickle: the cache
 folder must never be able to run code), and only the newest entry is kept.
 """
 
@@ -19,7 +19,9 @@ import dataclasses
 import enum
 import hashlib
 import json
+import os
 import sys
+import tempfile
 from datetime import date, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -27,7 +29,6 @@ from typing import Any, Callable
 
 from .cards import CardImage
 from .feeds import FeedFile, FeedLink
-from .output import write_atomic
 from .pages import GeneratedPage, Kind
 from .search import SearchReport
 
@@ -99,13 +100,24 @@ def key(pub: Any, settings: Any, zone_day: date, rendered: dict[str, str], rendi
     return digest.hexdigest()[:32]
 
 
-# -- the entry on disk: a JSON header line, then the blobs it points into ------------------------
+# -- the entry on disk: the blobs, then a JSON header that says where each is, then its offset ---
 
 
-def _page(page: GeneratedPage, blobs: list[bytes]) -> dict:
-    blobs.append(page.html.encode("utf-8"))
+class _Blobs:
+    """Blobs written one after another as they come, so no second copy of the site is held."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle, self.sizes = handle, []
+
+    def add(self, data: bytes) -> int:
+        self.handle.write(data)
+        self.sizes.append(len(data))
+        return len(self.sizes) - 1
+
+
+def _page(page: GeneratedPage, blobs: _Blobs) -> dict:
     data = {f.name: getattr(page, f.name) for f in dataclasses.fields(page)}
-    data["html"] = len(blobs) - 1
+    data["html"] = blobs.add(page.html.encode("utf-8"))
     data["kind"] = page.kind.value
     data["card"] = None if page.card is None else {**dataclasses.asdict(page.card), "path": str(page.card.path)}
     data["feeds"] = [dataclasses.asdict(link) for link in page.feeds]
@@ -121,24 +133,31 @@ def _unpage(data: dict, blobs: list[bytes]) -> GeneratedPage:
     })  # fmt: skip
 
 
+_TRAILER = 20  # the header's offset, as decimal digits padded to a fixed width
+
+
 def store(folder: Path, entry_key: str, outputs: Any) -> None:
-    """Keep `outputs` (a TextOutputs) under `entry_key`, and nothing older."""
-    blobs: list[bytes] = []
-    pages = [_page(p, blobs) for p in outputs.pages]
-    feeds = []
-    for feed in outputs.feeds:
-        blobs.append(feed.content)
-        feeds.append([feed.url, len(blobs) - 1, feed.mime])
-    search = {}
-    for name, data in outputs.search_files.items():
-        blobs.append(data)
-        search[name] = len(blobs) - 1
-    header = {"format": FORMAT, "key": entry_key, "sizes": [len(b) for b in blobs], "pages": pages,
-              "feeds": feeds, "search": search, "report": dataclasses.asdict(outputs.search)}  # fmt: skip
+    """Keep `outputs` (a TextOutputs) under `entry_key`, and nothing older; whole or not at all."""
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / f"{entry_key}.bin", json.dumps(header, ensure_ascii=False).encode() + b"\n" + b"".join(blobs))
+    target = folder / f"{entry_key}.bin"
+    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            blobs = _Blobs(handle)
+            pages = [_page(p, blobs) for p in outputs.pages]
+            feeds = [[feed.url, blobs.add(feed.content), feed.mime] for feed in outputs.feeds]
+            search = {name: blobs.add(data) for name, data in outputs.search_files.items()}
+            offset = handle.tell()
+            header = {"format": FORMAT, "key": entry_key, "sizes": blobs.sizes, "pages": pages, "feeds": feeds,
+                      "search": search, "report": dataclasses.asdict(outputs.search)}  # fmt: skip
+            handle.write(json.dumps(header, ensure_ascii=False).encode())
+            handle.write(str(offset).rjust(_TRAILER).encode())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
     for old in folder.glob("*.bin"):
-        if old.name != f"{entry_key}.bin":
+        if old.name != target.name:
             old.unlink(missing_ok=True)
 
 
@@ -146,17 +165,16 @@ def load(folder: Path, entry_key: str, make: Callable[..., Any]) -> Any | None:
     """The outputs kept under `entry_key`, built with `make(pages, feeds, search_files, report)`;
     None if there are none or they cannot be read whole (then the build renders everything)."""
     try:
-        raw = (folder / f"{entry_key}.bin").read_bytes()
-        end = raw.index(b"\n")
-        header = json.loads(raw[:end])
-        if header.get("format") != FORMAT or header.get("key") != entry_key:
-            return None
-        blobs, position = [], end + 1
-        for size in header["sizes"]:
-            blobs.append(raw[position : position + size])
-            position += size
-        if position != len(raw):
-            return None
+        with open(folder / f"{entry_key}.bin", "rb") as handle:  # blob by blob, never the file at once
+            end = handle.seek(0, os.SEEK_END) - _TRAILER
+            handle.seek(end)
+            offset = int(handle.read(_TRAILER))
+            handle.seek(offset)
+            header = json.loads(handle.read(end - offset))
+            if header.get("format") != FORMAT or header.get("key") != entry_key or sum(header["sizes"]) != offset:
+                return None
+            handle.seek(0)
+            blobs = [handle.read(size) for size in header["sizes"]]
         pages = [_unpage(p, blobs) for p in header["pages"]]
         feeds = tuple(FeedFile(url, blobs[i], mime) for url, i, mime in header["feeds"])
         search = {name: blobs[i] for name, i in header["search"].items()}
