@@ -79,15 +79,20 @@ class ImageSettings:
     """How derivatives are made; the qualities come from `benchmarks/image_quality.py`.
 
     JPEG 80 is the reference (8x8-block SSIM about 0.95 at 960 px on photographic content);
-    WebP 84 and AVIF 65 are the lowest qualities that match it, for about a fifth and over
-    two fifths fewer bytes than the JPEG at every width. AVIF takes three to four times as long
-    to encode as the other two, paid once per image thanks to the cache; where Pillow cannot
-    write AVIF it is left out.
+    WebP 84 and AVIF 66 (at the efforts below) are the lowest qualities that match it, for about
+    a tenth and over a third fewer bytes than the JPEG (85 and 59 against 95 KiB at 960 px).
+    AVIF takes longer to encode than the other two, paid once per image thanks to the cache;
+    where Pillow cannot write AVIF it is left out.
 
-    Encoder effort, measured on the same pictures: AVIF speed 8 would encode 2.9 times faster
-    than speed 6 for 7% more bytes, and AVIF is what nearly every reader downloads, so it
-    stays at 6. WebP is the fallback few browsers still need: method 4 takes 38% of method 6's
-    time for 6% more bytes at the same SSIM.
+    Encoder effort, measured on the same pictures at 960 px (`benchmarks/image_quality.py`'s
+    scenes, CPU per picture): AVIF speed 6 at 65 gave SSIM-8 0.949 in 467 ms; speed 8 needs
+    quality 66 for the same SSIM (0.949) and takes 167 ms, for 12% more bytes (59 against
+    53 KiB). AVIF encoding was over half of a cold build's CPU (about 10 of 25 s for the
+    benchmark's 10 photos), so speed 8 at 66: a cold build or a new photo costs a third of the
+    time, and a reader on a phone gets the same picture for about 6 KiB more. Speed 9 at 66
+    would be 10x faster than 6 but 20% bigger, which readers pay on every visit. WebP is the
+    fallback few browsers still need: method 2 takes 46% of method 4's time (29 against
+    63 ms) for 3% more bytes at SSIM-8 0.954 (0.956 at method 4), still above the JPEG's.
     """
 
     widths: tuple[int, ...] = (480, 960, 1600)
@@ -95,9 +100,9 @@ class ImageSettings:
     jpeg_quality: int = 80
     max_pixels: int = 40_000_000
     avif: bool = True
-    avif_quality: int = 65
-    avif_speed: int = 6
-    webp_method: int = 4
+    avif_quality: int = 66
+    avif_speed: int = 8
+    webp_method: int = 2
 
     def __post_init__(self) -> None:
         if not self.widths or any(width < 1 for width in self.widths):

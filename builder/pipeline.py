@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from . import memo
 from .admin import admin_files
 from .aliases import record, redirect_files
 from .anonymity import KeyLines
@@ -234,7 +235,7 @@ def prepare(settings: Settings, now: datetime, preview: bool = False, cache_dir:
         except CardError as exc:
             raise _card_problem(exc) from None
         drawing = side.submit(draw_cards, plan, workers)
-        text = text_outputs(pub, settings, dict(zip(texts, html)), renditions, plan.images)
+        text = memo_text_outputs(pub, settings, rendered, renditions, plan.images, None if preview else cache / "text")
         try:
             drawing.result()
         except CardError as exc:
@@ -289,6 +290,26 @@ def text_outputs(
     feeds = build_feeds(pub, settings, {s.id: entry_extras(index, s, renditions) for s in pub.stories})
     search_files, search = build_index(search_documents(pub, index))
     return TextOutputs(pages, feeds, search_files, search)
+
+
+def memo_text_outputs(
+    pub: Publication,
+    settings: Settings,
+    rendered: dict[str, str],
+    renditions: dict[str, Rendition],
+    cards: dict[str, CardImage],
+    folder: Path | None,
+) -> TextOutputs:
+    """`text_outputs`, or the last build's when everything they come from is the same (`builder.memo`)."""
+    if folder is None:
+        return text_outputs(pub, settings, rendered, renditions, cards)
+    key = memo.key(pub, settings, pub.now.astimezone(settings.zone).date(), rendered, renditions, cards)
+    kept = memo.load(folder, key, TextOutputs)
+    if kept is not None:
+        return kept
+    text = text_outputs(pub, settings, rendered, renditions, cards)
+    memo.store(folder, key, text)
+    return text
 
 
 def search_documents(pub: Publication, index: SiteIndex) -> list[SearchDoc]:

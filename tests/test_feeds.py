@@ -518,3 +518,32 @@ def test_absolutize_finds_tags_across_crlf_lines_and_is_idempotent():
     out = absolutize(markup, "https://e.org/p/")
     assert out == '<p>one\r\ntwo</p>\r\n<img src="https://e.org/p/a.jpg" alt="x">\r\n<a href="https://e.org/p/b/">b</a>'
     assert absolutize(out, "https://e.org/p/") == out
+
+
+def _parsed_whole(markup: str, base: str) -> str:
+    """absolutize as it was: the whole text through the HTML parser."""
+    from builder.feeds import _UrlTags
+
+    finder = _UrlTags(markup, base)
+    finder.feed(markup)
+    finder.close()
+    out, position = [], 0
+    for tag in finder.tags:
+        out += [markup[position : tag.start], tag.text]
+        position = tag.end
+    return "".join(out) + markup[position:]
+
+
+@pytest.mark.parametrize("markup", [
+    '<p>One <a href="../a/">link</a> and <img alt="a>b" src="p.jpg"> a picture</p>',
+    '<img alt="x<b" src="q.jpg"><a  HREF = \'y\' >y</a>',
+    '<img src=z.jpg srcset="a.jpg 1x, b.jpg 2x">',
+    '<!-- <a href="q"> --><a href="r">r</a>',
+    '<p>a &lt;a href="x"&gt; href= in text</p><a href="#f">f</a>',
+    '<br/><a href="u"/><a href="x" href="y">two</a>',
+    '<a\nhref="n\nl">x</a><a href="x" title=>broken</a>',
+    '<textarea><a href="t"></textarea><a href="after">',
+])  # fmt: skip
+def test_absolutize_reads_only_url_tags_yet_matches_a_whole_parse(markup):
+    base = "https://e.org/stories/2021/x/"
+    assert absolutize(markup, base) == _parsed_whole(markup, base)
