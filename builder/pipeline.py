@@ -6,6 +6,7 @@ the theme; tests and benchmarks call it directly.
 
 from __future__ import annotations
 
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -122,7 +123,27 @@ def load(settings: Settings, now: datetime) -> tuple[Content, tuple[StaticSource
     content, problems = assemble(settings, reads.values())
     static, static_problems = scan_static(settings, image_settings(settings))
     lines = {rel: r.lines for rel, r in reads.items() if r.lines is not None}
-    return content, static, sorted(problems + static_problems), lines
+    return content, static, sorted(problems + static_problems + tracked_cache(settings.root)), lines
+
+
+def tracked_cache(root: Path) -> list[Problem]:
+    """`.cache/` files committed to the repository: refused, since the build trusts its cache.
+
+    Rendered HTML, pictures and pages are reused from `.cache/` by the hash of what they come
+    from, so an entry slipped into a pull request would be published as it stands, past the
+    sanitizer and the image checks. CI restores its own cache; git must hold none of it.
+    """
+    try:
+        found = subprocess.run(["git", "ls-files", "-z", "--", ".cache"], cwd=root, capture_output=True,
+                               timeout=30, check=False).stdout.decode("utf-8", "replace").split("\0")  # fmt: skip
+    except (OSError, subprocess.SubprocessError):  # no git here: nothing can be tracked either
+        return []
+    found = [name for name in found if name]
+    if not found:
+        return []
+    return [Problem(found[0], 1, f"{len(found)} file{'s' if len(found) != 1 else ''} of the build cache "
+                                 "(.cache/) are committed: the build would publish them unchecked",
+                    "remove them from the repository: git rm -r --cached .cache")]  # fmt: skip
 
 
 def site_urls(pub: Publication, settings: Settings) -> set[str]:

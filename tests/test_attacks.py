@@ -343,3 +343,19 @@ def test_folding_is_what_a_reader_sees():
     assert fold(unicodedata.normalize("NFD", "Müller")) == "muller"
     assert fold("Мüller") == "muller"  # Cyrillic М
     assert fold("Straße") == "strasse"
+
+
+def test_a_build_cache_committed_in_a_pull_request_is_refused(site, capsys):
+    """The build reuses `.cache/` entries by hash: one slipped into git would skip the sanitizer."""
+    import subprocess
+
+    site.story("plain")
+    (site.root / ".cache/html").mkdir(parents=True)
+    (site.root / ".cache/html/0123.html").write_text("<script>alert(1)</script>")
+    subprocess.run(["git", "init", "-q"], cwd=site.root, check=True)
+    subprocess.run(["git", "add", "-f", ".cache"], cwd=site.root, check=True)
+    passes, out = verdict(site, capsys)
+    assert not passes and ".cache/html/0123.html:1: 1 file of the build cache" in out, out
+    subprocess.run(["git", "rm", "-rq", "--cached", ".cache"], cwd=site.root, check=True)
+    passes, out = verdict(site, capsys)
+    assert passes, out
