@@ -57,6 +57,19 @@ def _git(project: Path, *args: str) -> str:
     return done.stdout
 
 
+def _review(project: Path, branch: str) -> Path:
+    """The editor's branch in a worktree of its own, as a reviewer's CI checks it out.
+
+    decap-server checks branches out in the project itself while the editor polls, so a
+    checkout there raced with it (seen once in a fresh clone's CI run).
+    """
+    review = project.parent / f"review-{branch.replace('/', '-')}"
+    _git(project, "worktree", "add", "-q", str(review), branch)
+    if not (review / "node_modules").exists():  # the project's link to the packages may be committed
+        (review / "node_modules").symlink_to(project / "node_modules")
+    return review
+
+
 def _builder(project: Path, *args: str) -> subprocess.CompletedProcess:
     # Run from the copy, so that its own `builder` and content are used.
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(project), "STORIES_NOW": NOW}
@@ -190,8 +203,8 @@ def test_new_story_through_the_form_passes_check_and_is_published(browser, edito
     [branch] = editor.branches()
     changed = _git(editor.project, "diff", "--name-only", f"main...{branch}").split()
     assert _git(editor.project, "status", "--porcelain") == ""
-    _git(editor.project, "checkout", "-q", branch)
-    story = editor.project / "stories" / "2026" / "market-stalls-that-make-neighbours.md"
+    review = _review(editor.project, branch)
+    story = review / "stories" / "2026" / "market-stalls-that-make-neighbours.md"
     assert sorted(changed) == ["stories/2026/images/market-stall.jpg",
                                "stories/2026/market-stalls-that-make-neighbours.md"], (branch, changed)
     text = story.read_text(encoding="utf-8")
@@ -201,11 +214,11 @@ def test_new_story_through_the_form_passes_check_and_is_published(browser, edito
     assert meta["storytellers"] == ["amer"] and meta["tags"] == ["food", "community"]
     assert meta["consent"]["scope"] == ["web", "feeds"]
     assert (story.parent / meta["image"]).is_file(), "the photo goes next to the story"
-    checked = _builder(editor.project, "check")
+    checked = _builder(review, "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    built = _builder(editor.project, "build")
+    built = _builder(review, "build")
     assert built.returncode == 0, built.stderr[-3000:]
-    site = editor.project / "site"
+    site = review / "site"
     assert "held" not in built.stderr or "0 held back" in built.stderr, built.stderr[-3000:]
     url = "stories/2026/market-stalls-that-make-neighbours/"
     assert (site / url / "index.html").is_file(), text + built.stderr[-2000:]
@@ -236,10 +249,10 @@ def test_editing_a_title_keeps_the_id(browser, editor: Editor):
     assert [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))] == [
         f'-title: "{before["title"]}"', '+title: "What community means to Amer"',
     ], "the pull request changes the edited line and no other"
-    _git(editor.project, "checkout", "-q", branch)
-    after = yaml.safe_load((editor.project / path).read_text(encoding="utf-8").split("---\n")[1])
+    review = _review(editor.project, branch)
+    after = yaml.safe_load((review / path).read_text(encoding="utf-8").split("---\n")[1])
     assert after["title"] == "What community means to Amer"
     assert after["id"] == before["id"]
     assert {k: v for k, v in after.items() if k != "title"} == {k: v for k, v in before.items() if k != "title"}
-    checked = _builder(editor.project, "check")
+    checked = _builder(review, "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
