@@ -61,10 +61,13 @@ def _review(project: Path, branch: str) -> Path:
     """The editor's branch in a worktree of its own, as a reviewer's CI checks it out.
 
     decap-server checks branches out in the project itself while the editor polls, so a
-    checkout there raced with it (seen once in a fresh clone's CI run).
+    checkout there raced with it (seen once in a fresh clone's CI run). The worktree is
+    detached at the branch's commit: git refuses a second checkout of a branch, and
+    decap-server may hold this one checked out in the project at that moment (seen in CI).
     """
     review = project.parent / f"review-{branch.replace('/', '-')}"
-    _git(project, "worktree", "add", "-q", str(review), branch)
+    commit = _git(project, "rev-parse", "--verify", f"{branch}^{{commit}}").strip()
+    _git(project, "worktree", "add", "-q", "--detach", str(review), commit)
     if not (review / "node_modules").exists():  # the project's link to the packages may be committed
         (review / "node_modules").symlink_to(project / "node_modules")
     return review
