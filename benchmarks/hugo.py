@@ -136,9 +136,8 @@ def hugo_cmd(site: Path) -> list[str]:
             "--cacheDir", str(site / ".hugo-cache")]  # fmt: skip
 
 
-def clean(site: Path) -> None:
-    for name in ("public", "resources", ".hugo-cache"):
-        shutil.rmtree(site / name, ignore_errors=True)
+OUTPUTS = ("public", "resources", ".hugo-cache")
+"""What a Hugo build writes: removed before each build, so that each is from scratch."""
 
 
 def main(argv: list[str] | None = None) -> int:
