@@ -13,6 +13,10 @@ For each N a fresh corpus is generated (`benchmarks.corpus`, deterministic) and,
 5. Material blog: the same corpus as `plugins: [blog]` posts, `mkdocs build` (not strict);
 6. Hugo: the same stories as a minimal Hugo site (`benchmarks.hugo`), built from scratch.
 
+Nothing is deleted between measured builds (outputs are renamed into a trash folder emptied at
+the end, see `Trash`), and the build from Markdown waits a minute for the removals the two
+rebuilds made: on this machine's file system they slowed the next build's file creation.
+
 Every build is a subprocess with `STORIES_NOW` fixed and `NO_MKDOCS_2_WARNING=1`; wall time is
 measured around it, peak memory two ways: `ru_maxrss` from `wait4` (the largest single process
 of the build's tree) and the peak of the summed PSS of the whole process tree sampled every

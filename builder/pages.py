@@ -356,6 +356,21 @@ def page_window(number: int, count: int, around: int = 2) -> tuple[int | None, .
 _RENDERER: ContextVar[Renderer] = ContextVar("renderer")
 
 
+@lru_cache(maxsize=1)
+def template_bytecode() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between builds, as Python keeps `.pyc` files.
+
+    Compiling this package's and the theme's templates took 0.2-0.3 s of every build. Jinja's
+    own per-user folder in the temporary directory is used (created 0700, refused if another
+    user owns it), never `.cache/`, which CI restores and which must never hold code; a template
+    whose source changed is compiled again (the entry is keyed by its checksum).
+    """
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):  # no usable temporary folder: compile as before
+        return None
+
+
 @lru_cache(maxsize=4)
 def _environment(locale: str) -> jinja2.Environment:
     """The templates, compiled once per process (and site locale) and shared by every build's `Renderer`.
@@ -371,6 +386,7 @@ def _environment(locale: str) -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
         auto_reload=False,
+        bytecode_cache=template_bytecode(),
     )
     env.globals.update(
         FACETS={f.key: f for f in FACETS}, country_name=country_name, language_name=language_name,

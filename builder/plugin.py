@@ -23,7 +23,7 @@ from mkdocs.structure.pages import Page
 from . import admin, assets, csp, output, shell
 from .files import Refusal
 from .images import Unusable
-from .pages import GeneratedPage, Kind
+from .pages import GeneratedPage, Kind, template_bytecode
 from .pipeline import Build, ContentError, build_summary, image_settings, prepare, record_urls
 from .progress import Progress
 from .publish import ClockError, build_clock
@@ -150,6 +150,10 @@ class StoriesPlugin(BasePlugin[_PluginConfig]):
         self.staging = output.staging_dir(self.final_dir)
         config.site_dir = str(self.staging)
         return config
+
+    def on_env(self, env, *, config: MkDocsConfig, files: Files):
+        env.bytecode_cache = template_bytecode()  # the theme's templates, compiled once per machine
+        return env
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert (self.build is not None or self.theme_only) and self.settings is not None

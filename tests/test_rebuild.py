@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from tests.conftest import SiteDir
+from tests.conftest import SiteDir, consent
 
 
 def inodes(site: SiteDir) -> dict[str, int]:
@@ -95,3 +95,24 @@ def test_kept_text_outputs_are_the_same_site_and_any_change_renders_anew(site: S
     assert "in 8 days" in site.page("")
     site.build(now="2031-12-11T12:00:00+00:00")
     assert "in 7 days" in site.page("")
+
+
+def test_rendered_bodies_are_one_file_that_forgets_a_withdrawn_story(site: SiteDir) -> None:
+    """The rendered-HTML cache is one pack, rewritten only when a body changed, and it keeps
+    only the bodies this build publishes: a withdrawn story's text does not linger in it."""
+    site.campaign()
+    site.story("first-story", body="The first story, with a *detail* only it has.\n")
+    site.story("second-story", body="The second story.\n")
+    site.build()
+    cache = site.root / ".cache" / "html"
+    assert [p.name for p in cache.iterdir()] == ["bodies.json"]
+    pack = cache / "bodies.json"
+    written = pack.stat().st_ino
+    site.build()
+    assert pack.stat().st_ino == written, "nothing changed: the pack is read, not written"
+    assert "only it has" in pack.read_text(encoding="utf-8")
+
+    site.story("first-story", body="The first story, with a *detail* only it has.\n", consent=consent(withdrawn=True))
+    site.build()
+    assert "only it has" not in pack.read_text(encoding="utf-8")
+    assert "The second story." in pack.read_text(encoding="utf-8")
