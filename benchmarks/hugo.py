@@ -63,10 +63,13 @@ LAYOUTS = {
 <p>{{ .Summary }}</p>
 {{ .Content }}</article>{{ end }}
 """,
+    # Hugo evaluates the argument of .Paginate on every pager page: `where ...` and
+    # `.ByDate.Reverse` there filtered and sorted all stories 3,648 times at 10,000 (21 of Hugo's
+    # 25 s). Hugo's default order is already newest first, and every regular page is a story.
     "_default/list.html": """\
 {{ define "main" }}<h1>{{ .Title }}</h1>
-{{ $pages := .RegularPages }}{{ if .IsHome }}{{ $pages = where site.RegularPages "Section" "stories" }}{{ end }}
-{{ range (.Paginate $pages.ByDate.Reverse).Pages }}<article><h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
+{{ $pages := .RegularPages }}{{ if .IsHome }}{{ $pages = site.RegularPages }}{{ end }}
+{{ range (.Paginate $pages).Pages }}<article><h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
 <p><time>{{ .Date.Format "2 January 2006" }}</time></p><p>{{ .Params.summary }}</p></article>{{ end }}
 {{ template "_internal/pagination.html" . }}{{ end }}
 """,

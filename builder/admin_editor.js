@@ -1,6 +1,6 @@
 // The editor's additions to Decap CMS, loaded after decap-cms.js on /admin/ (a file, for the CSP).
 //
-// 1. The preview pane uses the site's own stylesheet.
+// 1. The preview pane uses the site's own stylesheet, and a story previews with its page's markup.
 // 2. A front-matter format that reads and writes files as the loader expects them: YAML's core
 //    schema (only true/false, numbers and null are converted; dates stay text, as the checker
 //    parses them), keys in the contract's order, empty optional fields left out instead of
@@ -13,6 +13,45 @@
   "use strict";
   var STYLESHEET = null;  // builder/admin.py writes the site's hashed stylesheet here
   if (STYLESHEET) CMS.registerPreviewStyle(STYLESHEET);
+
+  // A story previews as its page does: the markup of builder/templates/story.html (header,
+  // standfirst, date, content warning, text, themes) under the site's stylesheet, not Decap's
+  // list of fields. Names are left out: how a byline is shown depends on the storyteller's
+  // profile, which only the build knows, so the preview never shows a name the page would not.
+  var DAY = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric" });
+  var RTL = /^(ar|fa|he|ps|ur|yi|ckb|dv|sd|ug)(-|$)/;
+  function day(value) {
+    var when = value ? new Date(value) : null;
+    return when && !isNaN(when) ? DAY.format(when) : "";
+  }
+  if (typeof createClass === "function" && typeof h === "function") {
+    CMS.registerPreviewTemplate("stories", createClass({
+      render: function () {
+        var entry = this.props.entry;
+        var get = function (key) { return entry.getIn(["data", key]); };
+        var lang = get("lang") || "en", when = get("date"), warning = get("content_warning"), tags = get("tags");
+        var header = [h("h1", { className: "story__title", key: "t" }, get("title") || "Untitled story"),
+                      h("p", { className: "standfirst", key: "s" }, get("summary") || "")];
+        if (day(when)) header.push(h("p", { className: "story__meta", key: "m" }, h("time", null, day(when))));
+        var parts = [h("header", { className: "story__header", key: "h" }, header)];
+        if (warning) {
+          parts.push(h("aside", { className: "content-warning", key: "w" },
+                       h("p", null, h("strong", null, "Content warning: "), warning)));
+        }
+        parts.push(h("div", { className: "story__body", key: "b" }, this.props.widgetFor("body")));
+        if (tags && tags.size) {
+          parts.push(h("footer", { className: "story__footer", key: "f" },
+                       h("div", { className: "story__tags" }, h("h2", { className: "story__footer-title" }, "Themes"),
+                         h("ul", { className: "chips", role: "list" },
+                           tags.toArray().map(function (tag) { return h("li", { key: tag }, h("span", { className: "chip" }, tag)); })))));
+        }
+        var article = h("article", { className: "story", lang: lang, dir: RTL.test(lang) ? "rtl" : "ltr" }, parts);
+        // the palette and type wrappers a page has (site_src/overrides/main.html), which the stylesheet keys on
+        return h("div", { "data-md-color-scheme": "default", "data-md-color-primary": "indigo" },
+                 h("div", { className: "md-content" }, h("div", { className: "md-content__inner md-typeset" }, article)));
+      },
+    }));
+  }
 
   var FENCE = /^---\r?\n([\s\S]*?)\r?\n?---\r?\n?([\s\S]*)$/;
   var DEFAULT_FALSE = ["draft", "withdrawn", "minor"];

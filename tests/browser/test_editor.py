@@ -195,6 +195,16 @@ def test_new_story_through_the_form_passes_check_and_is_published(browser, edito
     [css] = [p.name for p in (editor.project / "site" / "assets").glob("stories.*.css")]
     preview = page.frame_locator("iframe").first.locator(f"link[rel=stylesheet][href$='assets/{css}']")
     assert preview.count() == 1, "the preview pane uses the site's own (hashed) stylesheet"
+    pane = page.frame_locator("iframe").first
+    title = pane.locator("h1")
+    title.wait_for()
+    assert title.inner_text() == "Market stalls that make neighbours"
+    assert "Every Saturday the car park fills with stalls." in pane.locator("article").inner_text()
+    look = "e => { const s = getComputedStyle(e); return [s.fontFamily, s.fontWeight, s.color]; }"  # size follows the width
+    published = browser.new_page()
+    published.goto(editor.base + "/stories/2021/community-means-en/")
+    assert title.evaluate(look) == published.locator("h1").evaluate(look), "the preview sets the title as the page does"
+    published.close()
     _save(page)
     assert page.evaluate("window.__csp") == []
     assert editor.off_local() == [], "requests that left the local servers"
