@@ -43,11 +43,11 @@
           parts.push(h("footer", { className: "story__footer", key: "f" },
                        h("div", { className: "story__tags" }, h("h2", { className: "story__footer-title" }, "Themes"),
                          h("ul", { className: "chips", role: "list" },
-                           tags.toArray().map(function (tag) { return h("li", { key: tag }, h("span", { className: "chip" }, tag)); })))));
+                           tags.toArray().map(function (tag) { return h("li", { key: tag }, h("a", { className: "chip" }, tag)); })))));
         }
         var article = h("article", { className: "story", lang: lang, dir: RTL.test(lang) ? "rtl" : "ltr" }, parts);
         // the palette and type wrappers a page has (site_src/overrides/main.html), which the stylesheet keys on
-        return h("div", { "data-md-color-scheme": "default", "data-md-color-primary": "indigo" },
+        return h("div", { "data-md-color-scheme": "default", "data-md-color-primary": "indigo", dir: "ltr" },
                  h("div", { className: "md-content" }, h("div", { className: "md-content__inner md-typeset" }, article)));
       },
     }));
