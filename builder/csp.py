@@ -89,8 +89,7 @@ def protect(document: str) -> tuple[str, list[str]]:
     return document[:at] + tags + document[at:], hashes
 
 
-def headers_file(hashes: Iterable[str], own_policies: dict[str, str] | None = None,
-                 tops: Iterable[str] = ()) -> bytes:  # fmt: skip
+def headers_file(hashes: Iterable[str], own_policies: dict[str, str], tops: Iterable[str]) -> bytes:
     """`_headers`: the site-wide policy as a header, and each folder in `own_policies` its own.
 
     Netlify and Cloudflare Pages apply *every* block whose pattern matches a path, and a header
@@ -101,11 +100,6 @@ def headers_file(hashes: Iterable[str], own_policies: dict[str, str] | None = No
     (`tops`: `/stories/*`, `/index.html`, ...), except those with a policy of their own. A path
     outside every block (a 404) still gets the page's own `<meta>` policy and X-Frame-Options.
     """
-    own_policies = own_policies or {}
-    if not own_policies:
-        lines = ["/*", f"  Content-Security-Policy: {policy(hashes, header=True)}"]
-        lines += [f"  {name}: {value}" for name, value in HEADERS]
-        return ("\n".join(lines) + "\n").encode("utf-8")
     site = f"  Content-Security-Policy: {policy(hashes, header=True)}"
     lines = ["/*", *(f"  {name}: {value}" for name, value in HEADERS), "  X-Frame-Options: DENY"]
     patterns = ["/"]
